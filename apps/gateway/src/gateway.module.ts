@@ -1,0 +1,91 @@
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { Keyring } from '@mfa/crypto';
+import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observability';
+import { Database, TenantAdmin } from '@mfa/persistence';
+import type { GatewayConfig } from './config/gateway-config';
+import { GATEWAY_CONFIG } from './config/gateway-config.provider';
+import { GrpcCallInterceptor } from './grpc/grpc-call.interceptor';
+import { MfaController } from './grpc/mfa.controller';
+import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
+import { ApiKeyAuthService } from './services/api-key-auth.service';
+import { ChallengeLifecycle } from './services/challenge-lifecycle.service';
+import { Clock, SystemClock } from './services/clock';
+import { LockoutService } from './services/lockout.service';
+import { LOGGER, loggerProvider } from './services/logger.provider';
+import { createRedis, REDIS } from './services/redis.provider';
+import { TotpVerifier } from './services/totp-verifier.service';
+import { TotpService } from './services/totp.service';
+import { CancelChallengeUseCase } from './usecases/cancel-challenge.usecase';
+import { ConfirmEnrollmentUseCase } from './usecases/confirm-enrollment.usecase';
+import { DeleteFactorUseCase } from './usecases/delete-factor.usecase';
+import { EnrollFactorUseCase } from './usecases/enroll-factor.usecase';
+import { GenerateRecoveryCodesUseCase } from './usecases/generate-recovery-codes.usecase';
+import { GetChallengeUseCase } from './usecases/get-challenge.usecase';
+import { GetUserStatusUseCase } from './usecases/get-user-status.usecase';
+import { ListAuditEventsUseCase } from './usecases/list-audit-events.usecase';
+import { ListFactorsUseCase } from './usecases/list-factors.usecase';
+import { SetPolicyUseCase } from './usecases/policy.usecase';
+import { RedeemRecoveryCodeUseCase } from './usecases/redeem-recovery-code.usecase';
+import { StartChallengeUseCase } from './usecases/start-challenge.usecase';
+import { VerifyChallengeUseCase } from './usecases/verify-challenge.usecase';
+
+const USE_CASES = [
+  EnrollFactorUseCase,
+  ConfirmEnrollmentUseCase,
+  ListFactorsUseCase,
+  DeleteFactorUseCase,
+  GetUserStatusUseCase,
+  StartChallengeUseCase,
+  VerifyChallengeUseCase,
+  GetChallengeUseCase,
+  CancelChallengeUseCase,
+  GenerateRecoveryCodesUseCase,
+  RedeemRecoveryCodeUseCase,
+  SetPolicyUseCase,
+  ListAuditEventsUseCase,
+];
+
+@Module({})
+export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly database: Database,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [MfaController, HealthController, MetricsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: Keyring, useValue: config.keyring },
+        { provide: Database, useFactory: () => Database.open(config.databaseUrl) },
+        { provide: REDIS, useFactory: () => createRedis(config.redisUrl) },
+        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry('gateway')) },
+        { provide: Clock, useClass: SystemClock },
+        loggerProvider,
+        ApiKeyAuthService,
+        ChallengeLifecycle,
+        LockoutService,
+        TotpService,
+        TotpVerifier,
+        GrpcCallInterceptor,
+        ...USE_CASES,
+      ],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.bootstrapApiKey) await new TenantAdmin(this.database).ensureBootstrapTenant(this.config.bootstrapApiKey);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+    await this.database.close();
+    this.logger.info('gateway stopped');
+  }
+}

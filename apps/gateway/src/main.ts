@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { createLogger } from '@mfa/observability';
+import { ConfigError, loadGatewayConfig } from './config/gateway-config';
+import { GatewayModule } from './gateway.module';
+import { grpcOptions, setGrpcServing } from './grpc/grpc-options';
+
+const logger = createLogger('gateway');
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  for (const notice of config.notices) logger.warn(notice);
+  const app = await NestFactory.create(GatewayModule.forRoot(config), { logger: ['error', 'warn'] });
+  app.connectMicroservice<MicroserviceOptions>(grpcOptions(config.grpcPort), { inheritAppConfig: true });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.startAllMicroservices();
+  await app.listen(config.httpPort, '0.0.0.0');
+  setGrpcServing(true);
+  logger.info({ grpcPort: config.grpcPort, httpPort: config.httpPort, database: config.databaseUrl.split(':')[0] }, 'gateway ready');
+  if (config.bootstrapApiKey && !config.production && !process.env.MFA_BOOTSTRAP_API_KEY) {
+    // Development only: the operator needs this key to make the first call.
+    process.stdout.write(`\nGateway gRPC on 127.0.0.1:${config.grpcPort}, HTTP on 127.0.0.1:${config.httpPort}\nAPI key (tenant "default"): ${config.bootstrapApiKey}\n\n`);
+  }
+  const stopServing = (): void => setGrpcServing(false);
+  process.once('SIGTERM', stopServing);
+  process.once('SIGINT', stopServing);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `start-up failed: ${(error as Error).message}`;
+  logger.fatal(message);
+  process.stderr.write(`gateway: ${message}\n`);
+  process.exit(1);
+});

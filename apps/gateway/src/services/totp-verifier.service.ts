@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Keyring } from '@mfa/crypto';
+import { nextDrift, TOTP_WINDOW_STEPS } from '@mfa/domain';
+import { factorSecretAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
+import { TotpService } from './totp.service';
+
+/**
+ * Checks a TOTP code for a factor and, when it matches, consumes its time step: the step is
+ * recorded (replay protection) and the authenticator's clock drift remembered (RFC 6238 §6).
+ * The caller holds the user lock, so two requests cannot both consume the same step.
+ */
+@Injectable()
+export class TotpVerifier {
+  constructor(
+    private readonly totp: TotpService,
+    private readonly keyring: Keyring,
+  ) {}
+
+  async verifyAndConsume(manager: EntityManager, factor: FactorEntity, code: string, now: number): Promise<'ok' | 'wrong' | 'replay'> {
+    if (!factor.secretEnc) return 'wrong';
+    const secret = this.keyring.decryptText(factor.secretEnc, factorSecretAad(factor.id));
+    const match = await this.totp.verify(secret, code, { driftSteps: factor.totpDrift, lastUsedStep: factor.totpLastStep, nowMs: now });
+    if (!match) {
+      // Tell a replayed code apart from a wrong one, for the audit trail only.
+      const replayed = factor.totpLastStep !== null && (await this.totp.verify(secret, code, { driftSteps: factor.totpDrift, lastUsedStep: null, nowMs: now }));
+      return replayed ? 'replay' : 'wrong';
+    }
+    const factors = new FactorRepository(manager);
+    if (!(await factors.markTotpStepUsed(factor.id, match.timeStep, now))) return 'replay';
+    factor.totpLastStep = match.timeStep;
+    factor.totpDrift = nextDrift(factor.totpDrift, match.deltaSteps);
+    factor.lastUsedAt = now;
+    await factors.save(factor);
+    await factors.pruneTotpSteps(factor.id, match.timeStep - 2 * TOTP_WINDOW_STEPS - 1);
+    return 'ok';
+  }
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { isExpired, notFound } from '@mfa/domain';
+import { ChallengeRepository, Database } from '@mfa/persistence';
+import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { Clock } from '../services/clock';
+import type { TenantContext } from '../services/tenant-context';
+import { challengeView, type ChallengeView } from '../services/views';
+
+@Injectable()
+export class GetChallengeUseCase {
+  constructor(
+    private readonly database: Database,
+    private readonly lifecycle: ChallengeLifecycle,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(tenant: TenantContext, challengeId: string): Promise<ChallengeView> {
+    const now = this.clock.now();
+    const challenge = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
+    if (!challenge) throw notFound('challenge');
+    if (challenge.status !== 'PENDING' || !isExpired(challenge.expiresAt, now)) return challengeView(challenge);
+    const settled = await this.database.withUserLock(tenant.tenantId, challenge.userId, async (manager) => {
+      const current = await new ChallengeRepository(manager).findInTenant(tenant.tenantId, challengeId);
+      if (!current) throw notFound('challenge');
+      await this.lifecycle.expireIfDue(manager, current, now);
+      return current;
+    });
+    return challengeView(settled);
+  }
+}

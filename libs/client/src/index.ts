@@ -1,0 +1,1 @@
+export { MfaClient, type MfaClientOptions } from './mfa-client';

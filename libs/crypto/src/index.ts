@@ -1,0 +1,3 @@
+export { Keyring, KeyringError } from './keyring';
+export { blindIndex, constantTimeEqual, hashApiKey, newSalt, saltedHash, sha256Hex } from './hashing';
+export { newId, newSecretToken, randomDigits, secureRandomBytes } from './random';

@@ -1,0 +1,54 @@
+import { Keyring, KeyringError } from './keyring';
+
+describe('Keyring', () => {
+  const oldSpec = Keyring.generateSpec('old');
+  const newSpec = Keyring.generateSpec('new');
+
+  it('round-trips a secret and never stores the plaintext', () => {
+    const keyring = Keyring.parse(oldSpec);
+    const sealed = keyring.encrypt('JBSWY3DPEHPK3PXP', 'factor:f1');
+    expect(sealed).not.toContain('JBSWY3DPEHPK3PXP');
+    expect(sealed.startsWith('v1.old.')).toBe(true);
+    expect(keyring.decryptText(sealed, 'factor:f1')).toBe('JBSWY3DPEHPK3PXP');
+  });
+
+  it('uses a fresh IV for every encryption', () => {
+    const keyring = Keyring.parse(oldSpec);
+    expect(keyring.encrypt('same', 'a')).not.toBe(keyring.encrypt('same', 'a'));
+  });
+
+  it('refuses a ciphertext moved to another row (associated data differs)', () => {
+    const keyring = Keyring.parse(oldSpec);
+    const sealed = keyring.encrypt('secret', 'factor:f1');
+    expect(() => keyring.decrypt(sealed, 'factor:f2')).toThrow(KeyringError);
+  });
+
+  it('refuses a tampered ciphertext', () => {
+    const keyring = Keyring.parse(oldSpec);
+    const sealed = keyring.encrypt('secret', 'x');
+    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    expect(() => keyring.decrypt(tampered, 'x')).toThrow(KeyringError);
+  });
+
+  it('rotates: new primary encrypts, old key still decrypts, re-encryption moves to the primary', () => {
+    const before = Keyring.parse(oldSpec);
+    const sealed = before.encrypt('secret', 'x');
+    const after = Keyring.parse(`${newSpec},${oldSpec}`);
+    expect(after.primaryKeyId).toBe('new');
+    expect(after.needsReencryption(sealed)).toBe(true);
+    const resealed = after.reencrypt(sealed, 'x');
+    expect(after.needsReencryption(resealed)).toBe(false);
+    expect(after.decryptText(resealed, 'x')).toBe('secret');
+    expect(() => before.decrypt(resealed, 'x')).toThrow(/does not hold/);
+  });
+
+  it.each([
+    ['', /holds no key/],
+    ['nokey', /kid:base64key/],
+    [':AAAA', /kid:base64key/],
+    ['k1:AAAA', /32 bytes/],
+    [`${oldSpec},${oldSpec}`, /twice/],
+  ])('rejects the spec %j', (spec, message) => {
+    expect(() => Keyring.parse(spec)).toThrow(message);
+  });
+});

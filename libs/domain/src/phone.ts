@@ -1,0 +1,38 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { invalidArgument } from './errors';
+
+export interface PhoneNumber {
+  /** "+14155550123" */
+  e164: string;
+  /** ISO 3166 alpha-2 ("US"); undefined for non-geographic numbers such as +800. */
+  country: string | undefined;
+  /** "1", "49" */
+  callingCode: string;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const PHONE_FORMAT_MESSAGE = 'phone number must be in E.164 format, e.g. +14155550123';
+
+/** Strict: only E.164 as stored and dialled; no spaces, no national formats. */
+export function parsePhoneNumber(input: string): PhoneNumber {
+  const parsed = E164.test(input) ? parsePhoneNumberFromString(input) : undefined;
+  if (parsed === undefined || !parsed.isValid() || parsed.number !== input) {
+    // The message never echoes the input: it would put a phone number in logs and responses.
+    throw invalidArgument('phone_number', PHONE_FORMAT_MESSAGE);
+  }
+  return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode };
+}
+
+/**
+ * "+14155550123" → "+1 *** *** 0123". Shows the calling code and the last 4 digits at most;
+ * fewer on very short numbers, so that at least half of the national number stays hidden.
+ */
+export function maskPhoneNumber(e164: string): string {
+  const parsed = E164.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
+  if (parsed === undefined) {
+    return '***';
+  }
+  const national = parsed.nationalNumber;
+  const visible = Math.min(4, Math.floor(national.length / 2));
+  return `+${parsed.countryCallingCode} *** *** ${national.slice(national.length - visible)}`;
+}

@@ -1,0 +1,2 @@
+export { createLogger, REDACTED_KEYS, type Logger } from './logger';
+export { createMetricsRegistry, GatewayMetrics } from './metrics';

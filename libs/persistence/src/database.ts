@@ -1,0 +1,91 @@
+import { DataSource, type EntityManager } from 'typeorm';
+import { dataSourceOptionsFromUrl, driverOf, type DatabaseDriver } from './database-url';
+import { ENTITIES } from './entities';
+import { UserStateEntity } from './entities/user-state.entity';
+import { KeyedMutex } from './keyed-mutex';
+import { MIGRATIONS } from './migrations';
+
+const MIGRATION_LOCK_ID = 724_611_001;
+
+/**
+ * The connection plus the one rule every writer follows: state that belongs to a user
+ * (challenges, lockout counter, TOTP steps, recovery codes) changes only inside
+ * `withUserLock`, which serialises writers of that user across processes and replicas.
+ */
+export class Database {
+  private readonly mutex = new KeyedMutex();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly driver: DatabaseDriver,
+  ) {}
+
+  /** Connects and brings the schema up to date (migrations run under an advisory lock on PostgreSQL). */
+  static async open(url: string): Promise<Database> {
+    const options = dataSourceOptionsFromUrl(url);
+    const dataSource = new DataSource({ ...options, entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false });
+    await dataSource.initialize();
+    const database = new Database(dataSource, driverOf(options));
+    try {
+      await database.migrate();
+    } catch (error) {
+      await dataSource.destroy();
+      throw error;
+    }
+    return database;
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  async migrate(): Promise<void> {
+    if (this.driver !== 'postgres') {
+      await this.dataSource.runMigrations({ transaction: 'all' });
+      return;
+    }
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+      await this.dataSource.runMigrations({ transaction: 'all' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /** Runs `work` in a transaction; on SQLite every transaction is serialised. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>, key = 'global'): Promise<T> {
+    const lockKey = this.driver === 'sqlite' ? 'sqlite' : key;
+    return this.mutex.run(lockKey, () => this.dataSource.transaction(work));
+  }
+
+  /**
+   * Runs `work` in a transaction that holds the user's state row locked (FOR UPDATE on
+   * PostgreSQL), so two concurrent guesses cannot both read the same failure count.
+   */
+  withUserLock<T>(tenantId: string, userId: string, work: (manager: EntityManager, state: UserStateEntity) => Promise<T>): Promise<T> {
+    return this.transaction(async (manager) => {
+      const repository = manager.getRepository(UserStateEntity);
+      await repository
+        .createQueryBuilder()
+        .insert()
+        .values({ tenantId, userId, consecutiveFailures: 0, lockedUntil: null, updatedAt: Date.now() })
+        .orIgnore()
+        .execute();
+      const query = repository.createQueryBuilder('s').where('s.tenant_id = :tenantId AND s.user_id = :userId', { tenantId, userId });
+      if (this.driver === 'postgres') query.setLock('pessimistic_write');
+      const state = await query.getOneOrFail();
+      return work(manager, state);
+    }, `${tenantId}\u0000${userId}`);
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

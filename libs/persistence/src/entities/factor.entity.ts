@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { FactorStatus, FactorType } from '@mfa/domain';
+import { epochMs } from './epoch-ms.transformer';
+
+@Entity('factors')
+@Index(['tenantId', 'userId'])
+export class FactorEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 40 })
+  tenantId!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 255 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: FactorType;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: FactorStatus;
+
+  /** Masked for display: never a full phone number or e-mail address. */
+  @Column({ type: 'varchar', length: 255 })
+  display!: string;
+
+  @Column({ type: 'varchar', length: 255, default: '' })
+  label!: string;
+
+  @Column({ type: 'varchar', length: 35, default: '' })
+  locale!: string;
+
+  /** Keyring envelope of the factor's secret (TOTP seed), bound to the factor id. */
+  @Column({ name: 'secret_enc', type: 'text', nullable: true })
+  secretEnc!: string | null;
+
+  /** Keyring envelope of the delivery address (phone number, e-mail, Duo username). */
+  @Column({ name: 'destination_enc', type: 'text', nullable: true })
+  destinationEnc!: string | null;
+
+  /** Keyed hash of the normalised address, to refuse duplicates without reading it in clear. */
+  @Column({ name: 'destination_index', type: 'varchar', length: 64, nullable: true })
+  destinationIndex!: string | null;
+
+  /** Highest TOTP time step accepted so far: anything at or below it is a replay. */
+  @Column({ name: 'totp_last_step', type: 'bigint', nullable: true, transformer: epochMs })
+  totpLastStep!: number | null;
+
+  /** Observed clock drift of the authenticator, in time steps (RFC 6238 §6). */
+  @Column({ name: 'totp_drift', type: 'integer', default: 0 })
+  totpDrift!: number;
+
+  @Column({ name: 'enroll_url', type: 'text', nullable: true })
+  enrollUrl!: string | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, transformer: epochMs })
+  lastUsedAt!: number | null;
+}

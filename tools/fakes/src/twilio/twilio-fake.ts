@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultPlan } from '../shared/fault-plan';
+import { renderPage } from '../shared/html';
+import { RecordLog } from '../shared/record-log';
+import { faultToError, twilioErrors, type TwilioError, type TwilioFault } from './twilio-errors';
+import { callResource, messageResource, newSid } from './twilio-resources';
+import {
+  parseCallParams,
+  parseMessageParams,
+  requestedTo,
+  type ReceivedCall,
+  type ReceivedMessage,
+} from './twilio-requests';
+
+export interface TwilioFakeOptions {
+  /** 0 (the default) picks a free port; read `.port` / `.url` after `start()`. */
+  port?: number;
+  host?: string;
+  /** Defaults to a random `AC…` SID; the SDK refuses SIDs that do not start with `AC`. */
+  accountSid?: string;
+  authToken?: string;
+}
+
+const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)(\/.*)?$/;
+const MAX_BODY_BYTES = 64 * 1024;
+
+type Route =
+  | { kind: 'create-message' }
+  | { kind: 'create-call' }
+  | { kind: 'fetch-message'; sid: string }
+  | { kind: 'fetch-call'; sid: string };
+
+/**
+ * A loopback stand-in for the parts of Twilio's REST API (2010-04-01) that the telephony worker
+ * uses: create and fetch Messages and Calls. It authenticates, validates and answers like Twilio,
+ * so the real `twilio` SDK runs unchanged against it (see `RedirectingRequestClient`).
+ */
+export class TwilioFake {
+  readonly accountSid: string;
+  readonly authToken: string;
+  private readonly host: string;
+  private readonly requestedPort: number;
+  private readonly messageLog = new RecordLog<ReceivedMessage>();
+  private readonly callLog = new RecordLog<ReceivedCall>();
+  private readonly faults = new FaultPlan<TwilioFault>();
+  private server: Server | undefined;
+
+  constructor(options: TwilioFakeOptions = {}) {
+    this.accountSid = options.accountSid ?? newSid('AC');
+    this.authToken = options.authToken ?? randomBytes(16).toString('hex');
+    this.host = options.host ?? '127.0.0.1';
+    this.requestedPort = options.port ?? 0;
+    if (!this.accountSid.startsWith('AC')) throw new Error('accountSid must start with AC, as Twilio SIDs do');
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    if (!address || typeof address === 'string') throw new Error('TwilioFake is not started');
+    return (address as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://${this.host}:${this.port}`;
+  }
+
+  get messages(): readonly ReceivedMessage[] {
+    return this.messageLog.all;
+  }
+
+  get calls(): readonly ReceivedCall[] {
+    return this.callLog.all;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.requestedPort, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  waitForMessage(predicate?: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage> {
+    return this.messageLog.waitFor(predicate, timeoutMs);
+  }
+
+  waitForCall(predicate?: (call: ReceivedCall) => boolean, timeoutMs?: number): Promise<ReceivedCall> {
+    return this.callLog.waitFor(predicate, timeoutMs);
+  }
+
+  onMessage(listener: (message: ReceivedMessage) => void): () => void {
+    return this.messageLog.subscribe(listener);
+  }
+
+  onCall(listener: (call: ReceivedCall) => void): () => void {
+    return this.callLog.subscribe(listener);
+  }
+
+  /** The next `count` authenticated API requests fail with `fault`. */
+  failNext(count: number, fault: TwilioFault): void {
+    this.faults.failNext(count, fault);
+  }
+
+  /** Every authenticated API request fails with `fault` for `ms` milliseconds (an outage). */
+  failFor(ms: number, fault: TwilioFault): void {
+    this.faults.failFor(ms, fault);
+  }
+
+  /** Forgets recorded messages, calls and pending faults, so one fake can serve many tests. */
+  reset(): void {
+    this.messageLog.clear();
+    this.callLog.clear();
+    this.faults.clear();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const account = ACCOUNT_PATH.exec(path);
+      if (account) return await this.handleApi(req, res, path, account[1] ?? '', account[2] ?? '');
+      if (req.method !== 'GET') return sendJson(res, 405, { message: 'the developer pages are read-only' });
+      if (path === '/') return sendHtml(res, this.renderPage());
+      if (path === '/_fake/messages') return sendJson(res, 200, this.messages);
+      if (path === '/_fake/calls') return sendJson(res, 200, this.calls);
+      return sendError(res, twilioErrors.notFound(path));
+    } catch (error) {
+      if (!res.headersSent) sendError(res, twilioErrors.serverError());
+      else res.destroy(error instanceof Error ? error : undefined);
+    }
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string, pathSid: string, rest: string): Promise<void> {
+    const form = await readForm(req);
+    if (!this.isAuthenticated(req)) return sendError(res, twilioErrors.authenticate());
+    if (pathSid !== this.accountSid) return sendError(res, twilioErrors.notFound(path));
+    const route = matchRoute(rest);
+    if (!route) return sendError(res, twilioErrors.notFound(path));
+    const expectedMethod = route.kind.startsWith('create') ? 'POST' : 'GET';
+    if (req.method !== expectedMethod) return sendError(res, twilioErrors.methodNotAllowed(req.method ?? ''));
+    const fault = this.faults.take();
+    if (fault !== undefined) return sendError(res, faultToError(fault, requestedTo(form)));
+
+    switch (route.kind) {
+      case 'create-message': {
+        const parsed = parseMessageParams(form);
+        if (!parsed.ok) return sendError(res, parsed.error);
+        const message: ReceivedMessage = { sid: newSid('SM'), accountSid: this.accountSid, ...parsed.value, at: new Date() };
+        this.messageLog.add(message);
+        return sendJson(res, 201, messageResource({ ...message, createdAt: message.at }));
+      }
+      case 'create-call': {
+        const parsed = parseCallParams(form);
+        if (!parsed.ok) return sendError(res, parsed.error);
+        const call: ReceivedCall = { sid: newSid('CA'), accountSid: this.accountSid, ...parsed.value, at: new Date() };
+        this.callLog.add(call);
+        return sendJson(res, 201, callResource({ ...call, createdAt: call.at }));
+      }
+      case 'fetch-message': {
+        const message = this.messages.find((m) => m.sid === route.sid);
+        return message
+          ? sendJson(res, 200, messageResource({ ...message, createdAt: message.at }))
+          : sendError(res, twilioErrors.notFound(path));
+      }
+      case 'fetch-call': {
+        const call = this.calls.find((c) => c.sid === route.sid);
+        return call ? sendJson(res, 200, callResource({ ...call, createdAt: call.at })) : sendError(res, twilioErrors.notFound(path));
+      }
+    }
+  }
+
+  private isAuthenticated(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Basic ')) return false;
+    const decoded = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon > 0 && decoded.slice(0, colon) === this.accountSid && decoded.slice(colon + 1) === this.authToken;
+  }
+
+  private renderPage(): string {
+    const time = (d: Date) => d.toISOString();
+    return renderPage('Twilio fake', [
+      {
+        title: 'Messages',
+        columns: ['at', 'sid', 'to', 'from', 'body'],
+        rows: [...this.messages].reverse().map((m) => [time(m.at), m.sid, m.to, m.from ?? m.messagingServiceSid, m.body]),
+      },
+      {
+        title: 'Calls',
+        columns: ['at', 'sid', 'to', 'from', 'twiml / url'],
+        rows: [...this.calls].reverse().map((c) => [time(c.at), c.sid, c.to, c.from, c.twiml ?? c.url ?? c.applicationSid]),
+      },
+    ]);
+  }
+}
+
+function matchRoute(rest: string): Route | undefined {
+  if (rest === '/Messages.json') return { kind: 'create-message' };
+  if (rest === '/Calls.json') return { kind: 'create-call' };
+  const message = /^\/Messages\/(SM[0-9a-f]{32})\.json$/.exec(rest);
+  if (message?.[1]) return { kind: 'fetch-message', sid: message[1] };
+  const call = /^\/Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest);
+  if (call?.[1]) return { kind: 'fetch-call', sid: call[1] };
+  return undefined;
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  return new URLSearchParams(isForm ? Buffer.concat(chunks).toString('utf8') : '');
+}
+
+function sendError(res: ServerResponse, error: TwilioError): void {
+  sendJson(res, error.body.status, error.body, error.headers);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, html: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
+  res.end(html);
+}
