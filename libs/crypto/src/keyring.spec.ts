@@ -51,4 +51,12 @@ describe('Keyring', () => {
   ])('rejects the spec %j', (spec, message) => {
     expect(() => Keyring.parse(spec)).toThrow(message);
   });
+
+  it('derives stable, purpose-bound subkeys per key id', () => {
+    const keyring = Keyring.parse(`${newSpec},${oldSpec}`);
+    expect(keyring.deriveKey('otp')).toEqual(keyring.deriveKey('otp', 'new'));
+    expect(keyring.deriveKey('otp')).not.toEqual(keyring.deriveKey('index'));
+    expect(keyring.deriveKey('otp', 'old')).not.toEqual(keyring.deriveKey('otp', 'new'));
+    expect(() => keyring.deriveKey('otp', 'gone')).toThrow(KeyringError);
+  });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -98,6 +98,16 @@ export class Keyring {
   /** True when the ciphertext was sealed with a key other than the current primary. */
   needsReencryption(envelope: string): boolean {
     return envelope.split('.')[1] !== this.primaryKeyId;
+  }
+
+  /**
+   * A subkey for one purpose (HKDF-SHA256), e.g. the MAC key of one-time code hashes. Callers
+   * store the key id beside what they MAC, so verification still works while keys rotate.
+   */
+  deriveKey(purpose: string, keyId = this.primaryKeyId): Buffer {
+    const entry = this.keys.get(keyId);
+    if (!entry) throw new KeyringError(`key "${keyId}" is not in MFA_ENCRYPTION_KEYS`);
+    return Buffer.from(hkdfSync('sha256', entry.key, Buffer.alloc(0), `mfa:${purpose}`, 32));
   }
 
   /** Opens with whichever key sealed it and seals again with the primary key. */

@@ -1,2 +1,3 @@
 export { createLogger, REDACTED_KEYS, type Logger } from './logger';
 export { createMetricsRegistry, GatewayMetrics } from './metrics';
+export { WorkerMetrics } from './worker-metrics';

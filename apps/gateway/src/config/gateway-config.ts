@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Keyring, newSecretToken } from '@mfa/crypto';
+import { keyringFromEnv, loadOrCreateDevSecret, type Keyring, newSecretToken } from '@mfa/crypto';
 
 export interface GatewayConfig {
   production: boolean;
@@ -32,16 +31,6 @@ function port(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-/** A development value kept in `.data/` so restarts keep working with the same keys. */
-function devSecret(dataDir: string, file: string, make: () => string): string {
-  const path = join(dataDir, file);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const value = make();
-  writeFileSync(path, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
 /** Reads and validates the gateway's environment (API.md §4); a bad setting stops the start. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const production = env.NODE_ENV === 'production';
@@ -49,15 +38,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const notices: string[] = [];
   const httpPort = port(env, 'HTTP_PORT', 3000);
 
-  let keySpec = env.MFA_ENCRYPTION_KEYS;
-  if (!keySpec) {
-    if (production) throw new ConfigError('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
-    keySpec = devSecret(dataDir, 'encryption-keys', () => Keyring.generateSpec('dev1'));
-    notices.push(`MFA_ENCRYPTION_KEYS not set: using a development key stored in ${join(dataDir, 'encryption-keys')}`);
-  }
   let keyring: Keyring;
   try {
-    keyring = Keyring.parse(keySpec);
+    const source = keyringFromEnv(env);
+    keyring = source.keyring;
+    if (source.devKeyFile) notices.push(`MFA_ENCRYPTION_KEYS not set: using a development key stored in ${source.devKeyFile}`);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -65,12 +50,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   let adminToken = env.MFA_ADMIN_TOKEN;
   if (!adminToken) {
     if (production) throw new ConfigError('MFA_ADMIN_TOKEN is required when NODE_ENV=production');
-    adminToken = devSecret(dataDir, 'admin-token', () => newSecretToken(24));
+    adminToken = loadOrCreateDevSecret(dataDir, 'admin-token', () => newSecretToken(24));
   }
 
   let bootstrapApiKey = env.MFA_BOOTSTRAP_API_KEY || undefined;
   if (!bootstrapApiKey && !production) {
-    bootstrapApiKey = devSecret(dataDir, 'bootstrap-api-key', () => `mfa_${newSecretToken(24)}`);
+    bootstrapApiKey = loadOrCreateDevSecret(dataDir, 'bootstrap-api-key', () => `mfa_${newSecretToken(24)}`);
   }
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
     throw new ConfigError('MFA_BOOTSTRAP_API_KEY must be at least 16 characters');

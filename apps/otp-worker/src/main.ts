@@ -1,0 +1,4 @@
+import { runWorkerMain } from '@mfa/worker-host';
+import { otpWorker } from './otp.worker';
+
+runWorkerMain(otpWorker);

@@ -1,0 +1,92 @@
+import { Keyring } from '@mfa/crypto';
+import { createTestDatabase, type TestDatabase } from '@mfa/testing';
+import { Database } from './database';
+import { FactorEntity } from './entities/factor.entity';
+import { factorSecretAad, rotateEncryptionKeys } from './key-rotation';
+import { AuditRepository } from './repositories/audit.repository';
+import { FactorRepository } from './repositories/factor.repository';
+import { UserStateRepository } from './repositories/user-state.repository';
+import { TenantAdmin } from './tenant-admin';
+
+describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
+  let testDb: TestDatabase;
+  let database: Database;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(driver);
+    database = await Database.open(testDb.url);
+    tenantId = (await new TenantAdmin(database).createTenant('acme')).id;
+  });
+  afterAll(async () => {
+    await database.close();
+    await testDb.drop();
+  });
+
+  it('runs the migrations once; opening again is a no-op', async () => {
+    const again = await Database.open(testDb.url);
+    const tables = await again.dataSource.query(
+      driver === 'postgres' ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'` : `SELECT name FROM sqlite_master WHERE type = 'table'`,
+    );
+    await again.close();
+    expect((tables as { name: string }[]).map((t) => t.name)).toEqual(
+      expect.arrayContaining(['tenants', 'api_keys', 'factors', 'challenges', 'recovery_codes', 'used_totp_steps', 'user_states', 'audit_events']),
+    );
+  });
+
+  it('serialises concurrent writers of one user: no increment is lost', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        database.withUserLock(tenantId, 'racer', async (manager, state) => {
+          state.consecutiveFailures += 1;
+          state.updatedAt = Date.now();
+          await new UserStateRepository(manager).save(state);
+        }),
+      ),
+    );
+    expect((await new UserStateRepository(database.manager).find(tenantId, 'racer'))?.consecutiveFailures).toBe(25);
+  });
+
+  it('accepts a TOTP step once per factor', async () => {
+    const factors = new FactorRepository(database.manager);
+    expect(await factors.markTotpStepUsed('fac_x', 100, 1)).toBe(true);
+    expect(await factors.markTotpStepUsed('fac_x', 100, 2)).toBe(false);
+    expect(await factors.markTotpStepUsed('fac_y', 100, 3)).toBe(true);
+  });
+
+  it('pages audit events newest first without gaps or repeats', async () => {
+    const audit = new AuditRepository(database.manager);
+    for (let i = 0; i < 7; i++) await audit.append({ tenantId, userId: 'pager', type: `t${i}` }, 1_000 + i);
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await audit.page(tenantId, 'pager', before, 3);
+      if (page.length === 0) break;
+      seen.push(...page.map((e) => e.type));
+      before = page[page.length - 1].id;
+    }
+    expect(seen).toEqual(['t6', 't5', 't4', 't3', 't2', 't1', 't0']);
+  });
+
+  it('rotates keys: every secret is re-sealed with the new key and a rerun changes nothing', async () => {
+    const oldSpec = Keyring.generateSpec('old');
+    const newSpec = Keyring.generateSpec('new');
+    const oldKeyring = Keyring.parse(oldSpec);
+    const factors = new FactorRepository(database.manager);
+    for (const id of ['fac_r1', 'fac_r2']) {
+      await factors.insert(
+        Object.assign(new FactorEntity(), {
+          id, tenantId, userId: 'rot', type: 'TOTP', status: 'ACTIVE', display: 'x', label: '', locale: '',
+          secretEnc: oldKeyring.encrypt(`secret-${id}`, factorSecretAad(id)), destinationEnc: null, destinationIndex: null,
+          totpLastStep: null, totpDrift: 0, enrollUrl: null, createdAt: Date.now(), lastUsedAt: null,
+        }),
+      );
+    }
+    const rotated = Keyring.parse(`${newSpec},${oldSpec}`);
+    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBeGreaterThanOrEqual(2);
+    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBe(0);
+    const onlyNew = Keyring.parse(newSpec);
+    const stored = await factors.findInTenant(tenantId, 'fac_r2');
+    expect(onlyNew.decryptText(stored!.secretEnc!, factorSecretAad('fac_r2'))).toBe('secret-fac_r2');
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * Job ids, derived from the challenge so that adding a job twice adds it once. BullMQ refuses
+ * ':' in custom ids (it separates its own keys), hence the '.' separators.
+ */
+export const JobIds = {
+  otp: (challengeId: string): string => challengeId,
+  delivery: (challengeId: string): string => `${challengeId}.delivery`,
+  sent: (challengeId: string): string => `${challengeId}.sent`,
+  failed: (challengeId: string): string => `${challengeId}.failed`,
+} as const;

@@ -1,0 +1,57 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChallengeEventJob, DeliveryJob, OtpJob } from './job-payloads';
+import { parseChallengeEvent, parseDeliveryJob, parseOtpJob } from './job-payloads';
+import { QueueName } from './queue-names';
+import { DEFAULT_JOB_OPTIONS } from './retry-policy';
+
+/** Payload type of each queue: producers cannot put the wrong job on a queue. */
+export interface JobOf {
+  [QueueName.Otp]: OtpJob;
+  [QueueName.Telephony]: DeliveryJob;
+  [QueueName.Email]: DeliveryJob;
+  [QueueName.Events]: ChallengeEventJob;
+}
+export type ProducedQueue = keyof JobOf;
+
+const VALIDATORS: { [Q in ProducedQueue]: (data: unknown) => JobOf[Q] } = {
+  [QueueName.Otp]: parseOtpJob,
+  [QueueName.Telephony]: parseDeliveryJob,
+  [QueueName.Email]: parseDeliveryJob,
+  [QueueName.Events]: parseChallengeEvent,
+};
+
+/**
+ * Adds validated jobs to the queues. The job id makes adding idempotent: BullMQ ignores a second
+ * job with an id it already holds, so a retried producer never sends twice.
+ */
+export class JobProducer {
+  private readonly queues = new Map<ProducedQueue, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  queue(name: ProducedQueue): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add<Q extends ProducedQueue>(name: Q, jobId: string, payload: JobOf[Q]): Promise<void> {
+    const data = VALIDATORS[name](payload);
+    await this.queue(name).add(name, data, { jobId });
+  }
+
+  async exists(name: ProducedQueue, jobId: string): Promise<boolean> {
+    return (await this.queue(name).getJob(jobId)) !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,29 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A connection for BullMQ. Workers block on Redis and must never give up on a command
+ * (`maxRetriesPerRequest: null`); reconnects back off up to 2 s, so a Redis restart is survived.
+ */
+export function createBullConnection(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    ...options,
+  });
+}
+
+/**
+ * A connection for request paths (producers, rate limits, code checks): commands fail fast while
+ * Redis is down, so the caller answers UNAVAILABLE instead of hanging past its deadline.
+ */
+export function createRequestConnection(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 3_000,
+    commandTimeout: 3_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    ...options,
+  });
+}
