@@ -27,6 +27,8 @@ export class ManualClock extends Clock {
 export interface RunningGateway {
   app: INestApplication;
   config: GatewayConfig;
+  /** The environment the gateway was configured from; workers under test share it. */
+  env: Record<string, string>;
   database: Database;
   clock: ManualClock;
   apiKey: string;
@@ -48,7 +50,7 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
   const db: TestDatabase = options.database ?? (await createTestDatabase(options.driver));
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const apiKey = `mfa_test_${Math.random().toString(36).slice(2)}_${Date.now()}`;
-  const config = loadGatewayConfig({
+  const env: Record<string, string> = {
     DATABASE_URL: db.url,
     GRPC_PORT: String(grpcPort),
     HTTP_PORT: String(httpPort),
@@ -58,7 +60,8 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
     QUEUE_PREFIX: `{mfa-test-${grpcPort}}`,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ...options.env,
-  });
+  };
+  const config = loadGatewayConfig(env);
   const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({ imports: [GatewayModule.forRoot(config)] })
     .overrideProvider(Clock)
@@ -74,6 +77,7 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
   return {
     app,
     config,
+    env,
     database: app.get(Database),
     clock,
     apiKey,

@@ -3,6 +3,16 @@ import type { Redis } from 'ioredis';
 import { Keyring } from '@mfa/crypto';
 import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observability';
 import { Database, TenantAdmin } from '@mfa/persistence';
+import { JobProducer, OtpCodeStore } from '@mfa/queue';
+import { ApplyDeliveryOutcomeUseCase } from './events/apply-delivery-outcome.usecase';
+import { ChallengeEventsConsumer } from './events/challenge-events.consumer';
+import { AttemptRecorder } from './services/attempt-recorder.service';
+import { ChallengeFactory } from './services/challenge-factory.service';
+import { ChallengeNotifier } from './services/challenge-notifier';
+import { CodeChecker } from './services/code-checker.service';
+import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
+import { SendRateLimiter } from './services/send-rate-limiter';
+import { WatchChallengeUseCase } from './usecases/watch-challenge.usecase';
 import type { GatewayConfig } from './config/gateway-config';
 import { GATEWAY_CONFIG } from './config/gateway-config.provider';
 import { GrpcCallInterceptor } from './grpc/grpc-call.interceptor';
@@ -14,7 +24,7 @@ import { ChallengeLifecycle } from './services/challenge-lifecycle.service';
 import { Clock, SystemClock } from './services/clock';
 import { LockoutService } from './services/lockout.service';
 import { LOGGER, loggerProvider } from './services/logger.provider';
-import { createRedis, REDIS } from './services/redis.provider';
+import { BULL_CONNECTION, createBullConnection, createRequestConnection, REDIS } from './services/redis.provider';
 import { TotpVerifier } from './services/totp-verifier.service';
 import { TotpService } from './services/totp.service';
 import { CancelChallengeUseCase } from './usecases/cancel-challenge.usecase';
@@ -45,6 +55,8 @@ const USE_CASES = [
   RedeemRecoveryCodeUseCase,
   SetPolicyUseCase,
   ListAuditEventsUseCase,
+  WatchChallengeUseCase,
+  ApplyDeliveryOutcomeUseCase,
 ];
 
 @Module({})
@@ -53,6 +65,9 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly database: Database,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(BULL_CONNECTION) private readonly bullConnection: Redis,
+    private readonly producer: JobProducer,
+    private readonly notifier: ChallengeNotifier,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -64,7 +79,12 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: Keyring, useValue: config.keyring },
         { provide: Database, useFactory: () => Database.open(config.databaseUrl) },
-        { provide: REDIS, useFactory: () => createRedis(config.redisUrl) },
+        { provide: REDIS, useFactory: () => createRequestConnection(config.redisUrl).on('error', () => undefined) },
+        { provide: BULL_CONNECTION, useFactory: () => createBullConnection(config.redisUrl).on('error', () => undefined) },
+        { provide: JobProducer, useFactory: (connection: Redis) => new JobProducer(connection, config.queuePrefix), inject: [BULL_CONNECTION] },
+        { provide: OtpCodeStore, useFactory: (redis: Redis) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
+        { provide: SendRateLimiter, useFactory: (redis: Redis) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
+        { provide: ChallengeNotifier, useFactory: (redis: Redis) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry('gateway')) },
         { provide: Clock, useClass: SystemClock },
         loggerProvider,
@@ -73,6 +93,11 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
         LockoutService,
         TotpService,
         TotpVerifier,
+        CodeChecker,
+        AttemptRecorder,
+        ChallengeFactory,
+        OutOfBandDispatcher,
+        ChallengeEventsConsumer,
         GrpcCallInterceptor,
         ...USE_CASES,
       ],
@@ -84,6 +109,9 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.notifier.close();
+    await this.producer.close();
+    this.bullConnection.disconnect();
     this.redis.disconnect();
     await this.database.close();
     this.logger.info('gateway stopped');

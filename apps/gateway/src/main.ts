@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { createLogger } from '@mfa/observability';
+import { exitOnSignal } from '@mfa/worker-host';
 import { ConfigError, loadGatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { grpcOptions, setGrpcServing } from './grpc/grpc-options';
@@ -13,7 +14,6 @@ async function main(): Promise<void> {
   for (const notice of config.notices) logger.warn(notice);
   const app = await NestFactory.create(GatewayModule.forRoot(config), { logger: ['error', 'warn'] });
   app.connectMicroservice<MicroserviceOptions>(grpcOptions(config.grpcPort), { inheritAppConfig: true });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.startAllMicroservices();
   await app.listen(config.httpPort, '0.0.0.0');
   setGrpcServing(true);
@@ -22,9 +22,11 @@ async function main(): Promise<void> {
     // Development only: the operator needs this key to make the first call.
     process.stdout.write(`\nGateway gRPC on 127.0.0.1:${config.grpcPort}, HTTP on 127.0.0.1:${config.httpPort}\nAPI key (tenant "default"): ${config.bootstrapApiKey}\n\n`);
   }
-  const stopServing = (): void => setGrpcServing(false);
-  process.once('SIGTERM', stopServing);
-  process.once('SIGINT', stopServing);
+  exitOnSignal('gateway', async () => {
+    // Health first, so load balancers stop sending calls while the in-flight ones finish.
+    setGrpcServing(false);
+    await app.close();
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,6 @@
-import { blindIndex, constantTimeEqual, hashApiKey, newSalt, saltedHash } from './hashing';
+import { blindIndex, blindIndexes, needsReindex } from './blind-index';
+import { constantTimeEqual, hashApiKey, newSalt, saltedHash } from './hashing';
+import { Keyring } from './keyring';
 import { newId, randomDigits } from './random';
 
 describe('hashing', () => {
@@ -13,9 +15,16 @@ describe('hashing', () => {
     expect(saltedHash(code, newSalt())).not.toBe(saltedHash(code, newSalt()));
   });
 
-  it('keys the blind index', () => {
-    expect(blindIndex('+14155550123', 'k1')).toBe(blindIndex('+14155550123', 'k1'));
-    expect(blindIndex('+14155550123', 'k1')).not.toBe(blindIndex('+14155550123', 'k2'));
+  it('keys the blind index and names the key, so look-ups survive rotation', () => {
+    const keyring = Keyring.parse(`${Keyring.generateSpec('k2')},${Keyring.generateSpec('k1')}`);
+    const index = blindIndex(keyring, '+14155550123');
+    expect(index).toBe(blindIndex(keyring, '+14155550123'));
+    expect(index.startsWith('k2.')).toBe(true);
+    expect(index.length).toBeLessThanOrEqual(63);
+    expect(index).not.toContain('4155550123');
+    expect(blindIndexes(keyring, '+14155550123')).toEqual([index, blindIndex(keyring, '+14155550123', 'k1')]);
+    expect(needsReindex(keyring, blindIndex(keyring, 'x', 'k1'))).toBe(true);
+    expect(needsReindex(keyring, index)).toBe(false);
   });
 
   it.each([

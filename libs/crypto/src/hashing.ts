@@ -21,11 +21,6 @@ export function saltedHash(value: string, salt: string): string {
   return createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 
-/** Keyed hash of an identifier (phone number, email) so duplicates can be found without storing it in clear. */
-export function blindIndex(value: string, key: string): string {
-  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
-}
-
 /** Compares two strings without leaking where they differ; lengths are hidden by hashing first. */
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = createHash('sha256').update(a, 'utf8').digest();

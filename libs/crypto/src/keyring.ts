@@ -64,6 +64,10 @@ export class Keyring {
     return this.ordered[0].id;
   }
 
+  get keyIds(): string[] {
+    return this.ordered.map((k) => k.id);
+  }
+
   encrypt(plaintext: string | Buffer, aad: string): string {
     const { id, key } = this.ordered[0];
     const iv = randomBytes(IV_BYTES);

@@ -1,4 +1,4 @@
-import type { Keyring } from '@mfa/crypto';
+import { blindIndex, needsReindex, type Keyring } from '@mfa/crypto';
 import type { Database } from './database';
 import { FactorEntity } from './entities/factor.entity';
 import { FactorRepository } from './repositories/factor.repository';
@@ -31,12 +31,17 @@ export async function rotateEncryptionKeys(
     if (page.length === 0) return progress;
     for (const factor of page) {
       progress.scanned++;
-      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc'>> = {};
+      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc' | 'destinationIndex'>> = {};
       if (factor.secretEnc && keyring.needsReencryption(factor.secretEnc)) {
         changes.secretEnc = keyring.reencrypt(factor.secretEnc, factorSecretAad(factor.id));
       }
       if (factor.destinationEnc && keyring.needsReencryption(factor.destinationEnc)) {
         changes.destinationEnc = keyring.reencrypt(factor.destinationEnc, factorDestinationAad(factor.id));
+      }
+      if (factor.destinationEnc && factor.destinationIndex && needsReindex(keyring, factor.destinationIndex)) {
+        // The duplicate index is keyed too: recompute it so the old key can be retired.
+        const address = keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
+        changes.destinationIndex = blindIndex(keyring, address.toLowerCase());
       }
       if (Object.keys(changes).length > 0) {
         await database.manager.update(FactorEntity, { id: factor.id }, changes);

@@ -14,13 +14,14 @@ export function createBullConnection(url: string, options: RedisOptions = {}): R
 }
 
 /**
- * A connection for request paths (producers, rate limits, code checks): commands fail fast while
- * Redis is down, so the caller answers UNAVAILABLE instead of hanging past its deadline.
+ * A connection for request paths (rate limits, code checks, readiness): a command waits at most
+ * `commandTimeout` (also while Redis restarts), so the caller answers UNAVAILABLE instead of
+ * hanging past its deadline.
  */
 export function createRequestConnection(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
+    enableOfflineQueue: true,
     connectTimeout: 3_000,
     commandTimeout: 3_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),

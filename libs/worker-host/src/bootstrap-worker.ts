@@ -34,7 +34,6 @@ export async function startWorker(definition: WorkerDefinition, config: WorkerCo
   const context = createWorkerContext(config);
   for (const notice of config.notices) context.logger.warn(notice);
   const app = await NestFactory.create(WorkerHostModule.forWorker(definition, context), { logger: ['error', 'warn'] });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(config.httpPort, host);
   context.logger.info({ httpPort: config.httpPort, concurrency: config.concurrency }, 'worker ready');
   return { app, context, close: () => app.close() };
@@ -49,8 +48,39 @@ export function runWorkerMain(definition: WorkerDefinition): void {
     process.stderr.write(`${definition.name}: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  startWorker(definition, config).catch((error: unknown) => {
-    process.stderr.write(`${definition.name}: start-up failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
+  startWorker(definition, config).then(
+    (started) => exitOnSignal(definition.name, started.close),
+    (error: unknown) => {
+      process.stderr.write(`${definition.name}: start-up failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/** Longest a drain may take before the process gives up on in-flight work (their jobs stall over to another worker). */
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/**
+ * SIGTERM or SIGINT: close gracefully (in-flight work finishes) and exit 0, as `docker stop` and
+ * Kubernetes expect; past SHUTDOWN_TIMEOUT_MS, exit 1 rather than hang.
+ */
+export function exitOnSignal(name: string, close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    setTimeout(() => {
+      process.stderr.write(`${name}: shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms after ${signal}\n`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${name}: shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }

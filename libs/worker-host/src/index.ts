@@ -1,3 +1,3 @@
-export { createWorkerContext, runWorkerMain, startWorker, type StartedWorker } from './bootstrap-worker';
+export { createWorkerContext, exitOnSignal, runWorkerMain, SHUTDOWN_TIMEOUT_MS, startWorker, type StartedWorker } from './bootstrap-worker';
 export { loadWorkerConfig, requiredInProduction, WorkerConfigError, type WorkerConfig } from './worker-config';
 export type { WorkerContext, WorkerDefinition } from './worker-context';

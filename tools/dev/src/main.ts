@@ -1,24 +1,42 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Keyring, loadOrCreateDevSecret } from '@mfa/crypto';
+import { SmtpFake, TwilioFake } from '@mfa/fakes';
 
 /**
- * `npm start`: runs the gateway (and, as they land, the workers and loopback provider fakes)
- * on embedded defaults, prefixes their output, and stops them all on SIGTERM or SIGINT.
+ * `npm start`: the gateway and every worker on embedded defaults. Where a provider's settings are
+ * absent it starts the bundled loopback fake and points the worker at it, so the whole flow works
+ * on one machine; the fakes' pages show what was "sent". SIGTERM or SIGINT stops everything.
  */
 interface AppSpec {
   name: string;
   entry: string;
-  env: Record<string, string>;
+  port: number;
 }
 
 const distRoot = join(__dirname, '..', '..', '..');
 const basePort = Number(process.env.HTTP_PORT ?? 3000);
-const STOP_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 20_000;
 
-const apps: AppSpec[] = [{ name: 'gateway', entry: 'apps/gateway/src/main.js', env: { HTTP_PORT: String(basePort) } }];
+/** API.md §6: the workers take the ports after the gateway's. */
+const APPS: AppSpec[] = [
+  { name: 'gateway', entry: 'apps/gateway/src/main.js', port: basePort },
+  { name: 'otp-worker', entry: 'apps/otp-worker/src/main.js', port: basePort + 1 },
+  { name: 'telephony-worker', entry: 'apps/telephony-worker/src/main.js', port: basePort + 2 },
+  { name: 'email-worker', entry: 'apps/email-worker/src/main.js', port: basePort + 3 },
+  { name: 'push-worker', entry: 'apps/push-worker/src/main.js', port: basePort + 4 },
+  { name: 'duo-worker', entry: 'apps/duo-worker/src/main.js', port: basePort + 5 },
+];
 
 const children = new Map<string, ChildProcess>();
+const stoppables: { stop(): Promise<void> }[] = [];
 let stopping = false;
+let exitCode = 0;
+
+function say(line: string): void {
+  process.stdout.write(`[dev] ${line}\n`);
+}
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
   let buffered = '';
@@ -31,8 +49,35 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
-function start(app: AppSpec): void {
-  const child = spawn(process.execPath, [join(distRoot, app.entry)], { env: { ...process.env, ...app.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Development defaults shared by every app, so they agree on keys and providers. */
+async function sharedEnvironment(): Promise<Record<string, string | undefined>> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const dataDir = env.MFA_DATA_DIR ?? '.data';
+  env.MFA_ENCRYPTION_KEYS ||= loadOrCreateDevSecret(dataDir, 'encryption-keys', () => Keyring.generateSpec('dev1'));
+
+  if (!env.TWILIO_ACCOUNT_SID) {
+    const twilio = new TwilioFake({ port: Number(env.FAKE_TWILIO_PORT ?? basePort + 10) });
+    await twilio.start();
+    stoppables.push(twilio);
+    Object.assign(env, { TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: env.TWILIO_FROM_NUMBER ?? '+15005550006', TWILIO_API_BASE_URL: twilio.url });
+    twilio.onMessage((m) => say(`twilio fake: SMS to ${m.to.slice(0, -4).replace(/\d/g, '*')}${m.to.slice(-4)}: ${m.body}`));
+    twilio.onCall((c) => say(`twilio fake: call to ${c.to.slice(0, -4).replace(/\d/g, '*')}${c.to.slice(-4)}: ${c.twiml ?? c.url ?? ''}`));
+    say(`no TWILIO_ACCOUNT_SID: SMS and calls go to the loopback Twilio fake, see ${twilio.url}/`);
+  }
+  if (!env.SMTP_URL) {
+    const smtp = new SmtpFake({ port: Number(env.FAKE_SMTP_PORT ?? basePort + 11) });
+    await smtp.start();
+    stoppables.push(smtp);
+    env.SMTP_URL = smtp.url;
+    env.MAIL_FROM ||= '"MFA Gateway" <no-reply@mfa.localhost>';
+    smtp.onMail((m) => say(`smtp fake: mail to ${m.to.join(', ')}: ${m.subject}\n${m.text ?? ''}`));
+    say(`no SMTP_URL: e-mail goes to the loopback SMTP fake at ${smtp.url}`);
+  }
+  return env;
+}
+
+function start(app: AppSpec, env: Record<string, string | undefined>): void {
+  const child = spawn(process.execPath, [join(distRoot, app.entry)], { env: { ...env, HTTP_PORT: String(app.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(app.name, child);
   prefixLines(app.name, child.stdout!, process.stdout);
   prefixLines(app.name, child.stderr!, process.stderr);
@@ -42,18 +87,21 @@ function start(app: AppSpec): void {
       process.stderr.write(`[dev] ${app.name} exited (${signal ?? code}); stopping everything\n`);
       void stopAll(1);
     } else if (children.size === 0) {
-      process.exit(exitCode);
+      void finish();
     }
   });
 }
 
-let exitCode = 0;
+async function finish(): Promise<void> {
+  await Promise.all(stoppables.map((s) => s.stop().catch(() => undefined)));
+  process.exit(exitCode);
+}
 
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   exitCode = code;
-  if (children.size === 0) process.exit(exitCode);
+  if (children.size === 0) return finish();
   for (const child of children.values()) child.kill('SIGTERM');
   setTimeout(() => {
     for (const child of children.values()) child.kill('SIGKILL');
@@ -61,6 +109,16 @@ async function stopAll(code: number): Promise<void> {
   }, STOP_TIMEOUT_MS).unref();
 }
 
-process.on('SIGTERM', () => void stopAll(0));
-process.on('SIGINT', () => void stopAll(0));
-apps.forEach(start);
+async function main(): Promise<void> {
+  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll(0));
+  const env = await sharedEnvironment();
+  for (const app of APPS) {
+    if (existsSync(join(distRoot, app.entry))) start(app, env);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[dev] start-up failed: ${(error as Error).message}\n`);
+  void stopAll(1);
+});

@@ -17,6 +17,42 @@ function apiKey(): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const TWILIO_FAKE_URL = process.env.TWILIO_FAKE_URL ?? `http://127.0.0.1:${Number(process.env.HTTP_PORT ?? 3000) + 10}`;
+
+async function smsTo(phone: string): Promise<{ body: string }[]> {
+  const messages = (await (await fetch(`${TWILIO_FAKE_URL}/_fake/messages`)).json()) as { to: string; body: string }[];
+  return messages.filter((m) => m.to === phone);
+}
+
+/** Waits for the next SMS the loopback Twilio fake receives for a number, as the user's phone would. */
+async function nextSmsCode(phone: string, seenBefore: number): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const fresh = (await smsTo(phone)).slice(seenBefore);
+    const code = fresh.length > 0 ? /\b(\d{6,8})\b/.exec(fresh[fresh.length - 1].body)?.[1] : undefined;
+    if (code) return code;
+    await sleep(200);
+  }
+  throw new Error(`no SMS reached the Twilio fake at ${TWILIO_FAKE_URL} (is npm start running without TWILIO_ACCOUNT_SID?)`);
+}
+
+async function smsWalkthrough(client: MfaClient, userId: string): Promise<void> {
+  const phone = '+14155550123';
+  let seen = (await smsTo(phone)).length;
+  const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_SMS', phone_number: phone, locale: 'en' });
+  console.log(`6. EnrollFactor(SMS ${enrollment.factor.display}) → ownership code sent (challenge ${enrollment.challenge_id})`);
+  const ownershipCode = await nextSmsCode(phone, seen);
+  const factor = await client.confirmEnrollment({ user_id: userId, factor_id: enrollment.factor.id, code: ownershipCode });
+  console.log(`7. ConfirmEnrollment with the code from the SMS → ${factor.status}`);
+  seen = (await smsTo(phone)).length;
+  const challenge = await client.startChallenge({ user_id: userId, factor_id: factor.id });
+  console.log(`8. StartChallenge(SMS) → ${challenge.status}, delivery ${challenge.delivery}`);
+  const code = await nextSmsCode(phone, seen);
+  const delivered = await client.getChallenge({ challenge_id: challenge.id });
+  const verified = await client.verifyChallenge({ challenge_id: challenge.id, code });
+  console.log(`9. SMS arrived (delivery ${delivered.delivery}); VerifyChallenge → ok=${verified.ok}, ${verified.challenge?.status}`);
+}
+
 async function main(): Promise<void> {
   const client = new MfaClient({ address: `127.0.0.1:${process.env.GRPC_PORT ?? 50051}`, apiKey: apiKey() });
   const userId = process.argv[2] ?? `walkthrough-${Date.now()}`;
@@ -41,6 +77,8 @@ async function main(): Promise<void> {
 
     const recovery = await client.generateRecoveryCodes({ user_id: userId });
     console.log(`5. GenerateRecoveryCodes → ${recovery.codes.length} codes, e.g. ${recovery.codes[0]}`);
+
+    await smsWalkthrough(client, userId);
   } finally {
     client.close();
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_SEND_LIMITS, parseSendLimit, type SendLimits } from '../services/send-rate-limiter';
 import { keyringFromEnv, loadOrCreateDevSecret, type Keyring, newSecretToken } from '@mfa/crypto';
 
 export interface GatewayConfig {
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   adminToken: string;
   issuer: string;
   publicBaseUrl: string;
+  /** Abuse limits on code sends (MFA_SEND_LIMIT_PER_DESTINATION / _PER_USER / _PER_TENANT, `count/seconds`). */
+  sendLimits: SendLimits;
   /** Notes for the operator (development defaults in use), logged at start. */
   notices: string[];
 }
@@ -75,7 +78,20 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     bootstrapApiKey,
     adminToken,
     issuer: env.MFA_ISSUER || 'MFA Gateway',
+    sendLimits: sendLimitsFrom(env),
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://127.0.0.1:${httpPort}`).replace(/\/+$/, ''),
     notices,
   };
+}
+
+function sendLimitsFrom(env: Env): SendLimits {
+  try {
+    return {
+      perDestination: parseSendLimit('MFA_SEND_LIMIT_PER_DESTINATION', env.MFA_SEND_LIMIT_PER_DESTINATION, DEFAULT_SEND_LIMITS.perDestination),
+      perUser: parseSendLimit('MFA_SEND_LIMIT_PER_USER', env.MFA_SEND_LIMIT_PER_USER, DEFAULT_SEND_LIMITS.perUser),
+      perTenant: parseSendLimit('MFA_SEND_LIMIT_PER_TENANT', env.MFA_SEND_LIMIT_PER_TENANT, DEFAULT_SEND_LIMITS.perTenant),
+    };
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }

@@ -1,7 +1,7 @@
 import { Controller, UseInterceptors } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type * as pb from '@mfa/contracts';
-import { DomainError, DomainErrorCode } from '@mfa/domain';
+import { map, type Observable } from 'rxjs';
 import type { TenantContext } from '../services/tenant-context';
 import { CancelChallengeUseCase } from '../usecases/cancel-challenge.usecase';
 import { ConfirmEnrollmentUseCase } from '../usecases/confirm-enrollment.usecase';
@@ -16,9 +16,11 @@ import { SetPolicyUseCase } from '../usecases/policy.usecase';
 import { RedeemRecoveryCodeUseCase } from '../usecases/redeem-recovery-code.usecase';
 import { StartChallengeUseCase } from '../usecases/start-challenge.usecase';
 import { VerifyChallengeUseCase } from '../usecases/verify-challenge.usecase';
+import { WatchChallengeUseCase } from '../usecases/watch-challenge.usecase';
 import { GrpcCallInterceptor } from './grpc-call.interceptor';
 import * as parse from './request-parsers';
-import * as map from './response-mappers';
+import * as mappers from './response-mappers';
+import { toChallenge } from './response-mappers';
 import { Tenant } from './tenant.decorator';
 
 const SERVICE = 'MfaService';
@@ -41,21 +43,22 @@ export class MfaController {
     private readonly redeemRecoveryCodeUseCase: RedeemRecoveryCodeUseCase,
     private readonly setPolicyUseCase: SetPolicyUseCase,
     private readonly listAuditEventsUseCase: ListAuditEventsUseCase,
+    private readonly watchChallengeUseCase: WatchChallengeUseCase,
   ) {}
 
   @GrpcMethod(SERVICE, 'EnrollFactor')
   async enrollFactor(@Payload() request: pb.EnrollFactorRequest, @Tenant() tenant: TenantContext): Promise<pb.EnrollFactorResponse> {
-    return map.toEnrollFactorResponse(await this.enrollFactorUseCase.execute(tenant, parse.parseEnrollFactor(request)));
+    return mappers.toEnrollFactorResponse(await this.enrollFactorUseCase.execute(tenant, parse.parseEnrollFactor(request)));
   }
 
   @GrpcMethod(SERVICE, 'ConfirmEnrollment')
   async confirmEnrollment(@Payload() request: pb.ConfirmEnrollmentRequest, @Tenant() tenant: TenantContext): Promise<pb.Factor> {
-    return map.toFactor(await this.confirmEnrollmentUseCase.execute(tenant, parse.parseConfirmEnrollment(request)));
+    return mappers.toFactor(await this.confirmEnrollmentUseCase.execute(tenant, parse.parseConfirmEnrollment(request)));
   }
 
   @GrpcMethod(SERVICE, 'ListFactors')
   async listFactors(@Payload() request: pb.ListFactorsRequest, @Tenant() tenant: TenantContext): Promise<pb.ListFactorsResponse> {
-    return { factors: (await this.listFactorsUseCase.execute(tenant, parse.parseUserId(request.user_id))).map(map.toFactor) };
+    return { factors: (await this.listFactorsUseCase.execute(tenant, parse.parseUserId(request.user_id))).map(mappers.toFactor) };
   }
 
   @GrpcMethod(SERVICE, 'DeleteFactor')
@@ -66,32 +69,32 @@ export class MfaController {
 
   @GrpcMethod(SERVICE, 'GetUserStatus')
   async getUserStatus(@Payload() request: pb.GetUserStatusRequest, @Tenant() tenant: TenantContext): Promise<pb.UserStatus> {
-    return map.toUserStatus(await this.getUserStatusUseCase.execute(tenant, parse.parseUserId(request.user_id)));
+    return mappers.toUserStatus(await this.getUserStatusUseCase.execute(tenant, parse.parseUserId(request.user_id)));
   }
 
   @GrpcMethod(SERVICE, 'StartChallenge')
   async startChallenge(@Payload() request: pb.StartChallengeRequest, @Tenant() tenant: TenantContext): Promise<pb.Challenge> {
-    return map.toChallenge(await this.startChallengeUseCase.execute(tenant, parse.parseStartChallenge(request)));
+    return mappers.toChallenge(await this.startChallengeUseCase.execute(tenant, parse.parseStartChallenge(request)));
   }
 
   @GrpcMethod(SERVICE, 'VerifyChallenge')
   async verifyChallenge(@Payload() request: pb.VerifyChallengeRequest, @Tenant() tenant: TenantContext): Promise<pb.VerifyChallengeResponse> {
-    return map.toVerifyResponse(await this.verifyChallengeUseCase.execute(tenant, parse.parseVerifyChallenge(request)));
+    return mappers.toVerifyResponse(await this.verifyChallengeUseCase.execute(tenant, parse.parseVerifyChallenge(request)));
   }
 
   @GrpcMethod(SERVICE, 'GetChallenge')
   async getChallenge(@Payload() request: pb.GetChallengeRequest, @Tenant() tenant: TenantContext): Promise<pb.Challenge> {
-    return map.toChallenge(await this.getChallengeUseCase.execute(tenant, parse.parseId('challenge_id', request.challenge_id)));
+    return mappers.toChallenge(await this.getChallengeUseCase.execute(tenant, parse.parseId('challenge_id', request.challenge_id)));
   }
 
   @GrpcMethod(SERVICE, 'WatchChallenge')
-  async watchChallenge(): Promise<pb.Challenge> {
-    throw new DomainError(DomainErrorCode.Unimplemented, 'WatchChallenge is not available yet');
+  watchChallenge(@Payload() request: pb.GetChallengeRequest, @Tenant() tenant: TenantContext): Observable<pb.Challenge> {
+    return this.watchChallengeUseCase.execute(tenant, parse.parseId('challenge_id', request.challenge_id)).pipe(map(toChallenge));
   }
 
   @GrpcMethod(SERVICE, 'CancelChallenge')
   async cancelChallenge(@Payload() request: pb.GetChallengeRequest, @Tenant() tenant: TenantContext): Promise<pb.Challenge> {
-    return map.toChallenge(await this.cancelChallengeUseCase.execute(tenant, parse.parseId('challenge_id', request.challenge_id)));
+    return mappers.toChallenge(await this.cancelChallengeUseCase.execute(tenant, parse.parseId('challenge_id', request.challenge_id)));
   }
 
   @GrpcMethod(SERVICE, 'GenerateRecoveryCodes')
@@ -107,17 +110,17 @@ export class MfaController {
 
   @GrpcMethod(SERVICE, 'GetPolicy')
   async getPolicy(@Payload() _request: pb.GetPolicyRequest, @Tenant() tenant: TenantContext): Promise<pb.Policy> {
-    return map.toPolicy(tenant.policy);
+    return mappers.toPolicy(tenant.policy);
   }
 
   @GrpcMethod(SERVICE, 'SetPolicy')
   async setPolicy(@Payload() request: pb.Policy, @Tenant() tenant: TenantContext): Promise<pb.Policy> {
-    return map.toPolicy(await this.setPolicyUseCase.execute(tenant, parse.parsePolicy(request)));
+    return mappers.toPolicy(await this.setPolicyUseCase.execute(tenant, parse.parsePolicy(request)));
   }
 
   @GrpcMethod(SERVICE, 'ListAuditEvents')
   async listAuditEvents(@Payload() request: pb.ListAuditEventsRequest, @Tenant() tenant: TenantContext): Promise<pb.ListAuditEventsResponse> {
     const userId = request.user_id ? parse.parseUserId(request.user_id) : '';
-    return map.toAuditPage(await this.listAuditEventsUseCase.execute(tenant, userId, request.page_size ?? 0, request.page_token ?? ''));
+    return mappers.toAuditPage(await this.listAuditEventsUseCase.execute(tenant, userId, request.page_size ?? 0, request.page_token ?? ''));
   }
 }

@@ -1,5 +1,6 @@
 import type * as pb from '@mfa/contracts';
-import { assertLocale, assertOpaqueId, assertOptionalText, assertUserId, invalidArgument, isFactorType, type FactorType, type PolicyInput } from '@mfa/domain';
+import { assertLocale, assertOpaqueId, assertOptionalText, assertUserId, invalidArgument, isFactorType, usesPhoneNumber, type FactorType, type PolicyInput } from '@mfa/domain';
+import { emailDestination, phoneDestination } from '../services/destination';
 import type { ConfirmEnrollmentCommand } from '../usecases/confirm-enrollment.usecase';
 import type { EnrollFactorCommand } from '../usecases/enroll-factor.usecase';
 import type { StartChallengeCommand } from '../usecases/start-challenge.usecase';
@@ -50,7 +51,15 @@ export function parseEnrollFactor(request: pb.EnrollFactorRequest): EnrollFactor
   const type = parseFactorType(request.type);
   assertOptionalText('label', request.label ?? '', 255);
   assertLocale(request.locale ?? '');
-  return { userId, type, label: request.label ?? '', locale: request.locale ?? '' };
+  const command: EnrollFactorCommand = { userId, type, label: request.label ?? '', locale: request.locale ?? '' };
+  if (usesPhoneNumber(type)) {
+    if (!request.phone_number) throw invalidArgument('phone_number', `phone_number is required for ${type} factors`);
+    command.destination = phoneDestination(request.phone_number);
+  } else if (type === 'EMAIL') {
+    if (!request.email) throw invalidArgument('email', 'email is required for EMAIL factors');
+    command.destination = emailDestination(request.email);
+  }
+  return command;
 }
 
 export function parseConfirmEnrollment(request: pb.ConfirmEnrollmentRequest): ConfirmEnrollmentCommand {

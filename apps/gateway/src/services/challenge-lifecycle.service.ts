@@ -39,6 +39,19 @@ export class ChallengeLifecycle {
     }
   }
 
+  /**
+   * The provider could not deliver the code (or it could not be queued): delivery FAILED, and a
+   * challenge still pending FAILED with the same reason, since it can no longer be answered.
+   */
+  async failDelivery(manager: EntityManager, challenge: ChallengeEntity, reason: string, now: number): Promise<void> {
+    challenge.delivery = 'FAILED';
+    if (challenge.status === 'PENDING') {
+      await this.settle(manager, challenge, { type: 'fail', reason }, now);
+    } else {
+      await new ChallengeRepository(manager).save(challenge);
+    }
+  }
+
   /** A pending challenge past its lifetime becomes EXPIRED when anyone looks at it. */
   async expireIfDue(manager: EntityManager, challenge: ChallengeEntity, now: number): Promise<boolean> {
     if (challenge.status !== 'PENDING' || !isExpired(challenge.expiresAt, now)) return false;

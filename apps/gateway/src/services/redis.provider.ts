@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
+import { createBullConnection, createRequestConnection } from '@mfa/queue';
 
+/** Fail-fast connection for request paths (rate limits, code checks, readiness, pub/sub). */
 export const REDIS = Symbol('REDIS');
+/** Blocking connection for BullMQ (producer and the events consumer). */
+export const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
-/** A client that fails fast while Redis is down instead of queueing commands without bound. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 5_000, lazyConnect: false });
-}
+export { createBullConnection, createRequestConnection };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { failedPrecondition, notFound } from '@mfa/domain';
 import { ChallengeRepository, Database } from '@mfa/persistence';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
@@ -11,6 +12,7 @@ export class CancelChallengeUseCase {
   constructor(
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
+    private readonly notifier: ChallengeNotifier,
     private readonly clock: Clock,
   ) {}
 
@@ -26,6 +28,7 @@ export class CancelChallengeUseCase {
       await this.lifecycle.settle(manager, challenge, { type: 'cancel' }, now);
       return { expired: false as const, challenge };
     });
+    await this.notifier.publish(challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
     return challengeView(outcome.challenge);
   }

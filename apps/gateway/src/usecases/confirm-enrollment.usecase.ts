@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { assertCodeShape, AuditEventType, DomainError, DomainErrorCode, failedPrecondition, notFound, TOTP_DIGITS } from '@mfa/domain';
-import { AuditRepository, Database, FactorRepository } from '@mfa/persistence';
+import type { EntityManager } from 'typeorm';
+import { assertCodeShape, AuditEventType, DomainError, DomainErrorCode, failedPrecondition, isOutOfBand, notFound, TOTP_DIGITS } from '@mfa/domain';
+import { AuditRepository, ChallengeRepository, Database, FactorRepository, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
+import { AttemptRecorder } from '../services/attempt-recorder.service';
+import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
+import { CodeChecker } from '../services/code-checker.service';
 import { LockoutService } from '../services/lockout.service';
 import type { TenantContext } from '../services/tenant-context';
 import { TotpVerifier } from '../services/totp-verifier.service';
@@ -13,39 +18,90 @@ export interface ConfirmEnrollmentCommand {
   code: string;
 }
 
+type Outcome = { ok: true; factor: FactorEntity } | { ok: false; message: string; challengeId?: string };
+
+const WRONG_CODE = 'the code is not correct';
+
+/**
+ * Activates a pending factor with the first code: from the authenticator app (TOTP) or from the
+ * ownership check sent at enrollment (SMS, voice, e-mail). A wrong code is INVALID_ARGUMENT, and
+ * counts toward the user's lockout like any other wrong code.
+ */
 @Injectable()
 export class ConfirmEnrollmentUseCase {
   constructor(
     private readonly database: Database,
     private readonly totpVerifier: TotpVerifier,
+    private readonly codes: CodeChecker,
+    private readonly attempts: AttemptRecorder,
     private readonly lockout: LockoutService,
+    private readonly lifecycle: ChallengeLifecycle,
+    private readonly notifier: ChallengeNotifier,
     private readonly clock: Clock,
   ) {}
 
   async execute(tenant: TenantContext, command: ConfirmEnrollmentCommand): Promise<FactorView> {
     const now = this.clock.now();
-    const outcome = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager, state) => {
+    const outcome = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager, state): Promise<Outcome> => {
       const factor = await new FactorRepository(manager).findForUser(tenant.tenantId, command.userId, command.factorId);
       if (!factor) throw notFound('factor');
-      if (factor.type !== 'TOTP') throw new DomainError(DomainErrorCode.Unimplemented, `confirming ${factor.type} factors is not available yet`);
-      assertCodeShape(command.code, TOTP_DIGITS);
-      this.lockout.assertNotLocked(state, now);
-      if (factor.status !== 'PENDING') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not pending confirmation`);
-      const result = await this.totpVerifier.verifyAndConsume(manager, factor, command.code, now);
-      const audit = new AuditRepository(manager);
-      if (result !== 'ok') {
-        await this.lockout.recordFailure(manager, state, tenant.policy, now);
-        await audit.append({ tenantId: tenant.tenantId, userId: command.userId, type: result === 'replay' ? AuditEventType.ReplayRejected : AuditEventType.VerifyFailed, factorId: factor.id, details: { during: 'enrollment' } }, now);
-        return { ok: false as const };
-      }
-      factor.status = 'ACTIVE';
-      await new FactorRepository(manager).save(factor);
-      await this.lockout.recordSuccess(manager, state, now);
-      await audit.append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorConfirmed, factorId: factor.id }, now);
-      return { ok: true as const, factor };
+      if (factor.type === 'TOTP') return this.confirmTotp(manager, tenant, factor, state, command.code, now);
+      if (isOutOfBand(factor.type)) return this.confirmOutOfBand(manager, tenant, factor, state, command.code, now);
+      throw new DomainError(DomainErrorCode.Unimplemented, `confirming ${factor.type} factors is not available yet`);
     });
-    // Thrown after the transaction so the failure count it recorded is kept.
-    if (!outcome.ok) throw new DomainError(DomainErrorCode.InvalidArgument, 'the code is not correct', { field: 'code', reason: 'wrong_code' });
+    if (!outcome.ok) {
+      if (outcome.challengeId) await this.notifier.publish(outcome.challengeId);
+      // Thrown after the transaction so the failure it recorded is kept.
+      throw new DomainError(DomainErrorCode.InvalidArgument, outcome.message, { field: 'code', reason: 'wrong_code' });
+    }
     return factorView(outcome.factor);
+  }
+
+  private assertConfirmable(factor: FactorEntity, state: UserStateEntity, now: number): void {
+    this.lockout.assertNotLocked(state, now);
+    if (factor.status !== 'PENDING') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not pending confirmation`);
+  }
+
+  private async activate(manager: EntityManager, factor: FactorEntity, now: number): Promise<Outcome> {
+    factor.status = 'ACTIVE';
+    await new FactorRepository(manager).save(factor);
+    await new AuditRepository(manager).append({ tenantId: factor.tenantId, userId: factor.userId, type: AuditEventType.FactorConfirmed, factorId: factor.id }, now);
+    return { ok: true, factor };
+  }
+
+  private async confirmTotp(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, state: UserStateEntity, code: string, now: number): Promise<Outcome> {
+    assertCodeShape(code, TOTP_DIGITS);
+    this.assertConfirmable(factor, state, now);
+    const result = await this.totpVerifier.verifyAndConsume(manager, factor, code, now);
+    if (result === 'ok') {
+      await this.lockout.recordSuccess(manager, state, now);
+      return this.activate(manager, factor, now);
+    }
+    await this.lockout.recordFailure(manager, state, tenant.policy, now);
+    await new AuditRepository(manager).append(
+      { tenantId: tenant.tenantId, userId: factor.userId, type: result === 'replay' ? AuditEventType.ReplayRejected : AuditEventType.VerifyFailed, factorId: factor.id, details: { purpose: 'enrollment' } },
+      now,
+    );
+    return { ok: false, message: WRONG_CODE };
+  }
+
+  private async confirmOutOfBand(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, state: UserStateEntity, code: string, now: number): Promise<Outcome> {
+    const challenge = await new ChallengeRepository(manager).findPendingEnrollment(factor.id);
+    if (challenge) assertCodeShape(code, this.codes.expectedDigits(challenge));
+    this.assertConfirmable(factor, state, now);
+    if (!challenge || (await this.lifecycle.expireIfDue(manager, challenge, now))) {
+      throw failedPrecondition('no ownership check is pending for this factor: enroll it again to get a new code');
+    }
+    const result = await this.codes.check(manager, challenge, factor, code, now);
+    if (result === 'ok') {
+      await this.attempts.right(manager, challenge, state, now);
+      return this.activate(manager, factor, now);
+    }
+    const exhausted = await this.attempts.wrong(manager, challenge, state, tenant.policy, result, now);
+    if (exhausted) {
+      factor.status = 'FAILED';
+      await new FactorRepository(manager).save(factor);
+    }
+    return { ok: false, message: exhausted ? `${WRONG_CODE}; no attempts left, enroll the factor again` : WRONG_CODE, challengeId: challenge.id };
   }
 }

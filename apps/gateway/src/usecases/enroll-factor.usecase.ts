@@ -1,11 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { toBuffer } from 'qrcode';
-import { Keyring, newId } from '@mfa/crypto';
-import { AuditEventType, DomainError, DomainErrorCode, failedPrecondition, isFactorTypeAllowed, resourceExhausted, TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS, type FactorType } from '@mfa/domain';
-import { AuditRepository, Database, FactorEntity, factorSecretAad, FactorRepository } from '@mfa/persistence';
-import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import { blindIndex, blindIndexes, Keyring, newId } from '@mfa/crypto';
+import {
+  AuditEventType,
+  DomainError,
+  DomainErrorCode,
+  failedPrecondition,
+  isFactorTypeAllowed,
+  isOutOfBand,
+  resourceExhausted,
+  TOTP_ALGORITHM,
+  TOTP_DIGITS,
+  TOTP_PERIOD_SECONDS,
+  type FactorType,
+  type OutOfBandFactorType,
+} from '@mfa/domain';
+import { AuditRepository, ChallengeRepository, Database, FactorEntity, factorDestinationAad, factorSecretAad, FactorRepository } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
+import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import { ChallengeFactory } from '../services/challenge-factory.service';
+import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { Clock } from '../services/clock';
+import { assertCountryAllowed, destinationIdentity, type Destination } from '../services/destination';
+import { SendRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
 import { TotpService } from '../services/totp.service';
 import { factorView, type FactorView } from '../services/views';
@@ -15,6 +33,8 @@ export interface EnrollFactorCommand {
   type: FactorType;
   label: string;
   locale: string;
+  /** SMS, VOICE, EMAIL: the validated address. */
+  destination?: Destination;
 }
 
 export interface TotpEnrollment {
@@ -35,12 +55,17 @@ export interface EnrollFactorResult {
 /** Enough for every device a person owns; a bound keeps one user from filling the table. */
 export const MAX_FACTORS_PER_USER = 20;
 
+const ADDRESS_NAME: Record<OutOfBandFactorType, string> = { SMS: 'phone number', VOICE: 'phone number', EMAIL: 'email address' };
+
 @Injectable()
 export class EnrollFactorUseCase {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
     private readonly totp: TotpService,
+    private readonly challenges: ChallengeFactory,
+    private readonly lifecycle: ChallengeLifecycle,
+    private readonly rateLimiter: SendRateLimiter,
     private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -49,11 +74,35 @@ export class EnrollFactorUseCase {
     if (!isFactorTypeAllowed(tenant.policy, command.type)) {
       throw failedPrecondition(`factor type ${command.type} is not allowed by the tenant policy`);
     }
-    switch (command.type) {
-      case 'TOTP':
-        return this.enrollTotp(tenant, command);
-      default:
-        throw new DomainError(DomainErrorCode.Unimplemented, `factor type ${command.type} is not available yet`);
+    if (command.type === 'TOTP') return this.enrollTotp(tenant, command);
+    if (isOutOfBand(command.type) && command.destination) return this.enrollOutOfBand(tenant, command.type, command.destination, command);
+    throw new DomainError(DomainErrorCode.Unimplemented, `factor type ${command.type} is not available yet`);
+  }
+
+  private newFactor(tenant: TenantContext, command: EnrollFactorCommand, display: string, now: number): FactorEntity {
+    return Object.assign(new FactorEntity(), {
+      id: newId('fac'),
+      tenantId: tenant.tenantId,
+      userId: command.userId,
+      type: command.type,
+      status: 'PENDING' as const,
+      display: display.slice(0, 255),
+      label: command.label,
+      locale: command.locale,
+      secretEnc: null as string | null,
+      destinationEnc: null as string | null,
+      destinationIndex: null as string | null,
+      totpLastStep: null,
+      totpDrift: 0,
+      enrollUrl: null,
+      createdAt: now,
+      lastUsedAt: null,
+    });
+  }
+
+  private async assertRoomForFactor(manager: EntityManager, tenant: TenantContext, userId: string): Promise<void> {
+    if ((await new FactorRepository(manager).countForUser(tenant.tenantId, userId)) >= MAX_FACTORS_PER_USER) {
+      throw resourceExhausted('too_many_factors', 0, `a user may hold at most ${MAX_FACTORS_PER_USER} factors`);
     }
   }
 
@@ -61,35 +110,12 @@ export class EnrollFactorUseCase {
     const now = this.clock.now();
     const secret = this.totp.newSecret();
     const label = command.label || command.userId;
-    const factor = Object.assign(new FactorEntity(), {
-      id: newId('fac'),
-      tenantId: tenant.tenantId,
-      userId: command.userId,
-      type: 'TOTP' as const,
-      status: 'PENDING' as const,
-      display: label.slice(0, 255),
-      label: command.label,
-      locale: command.locale,
-      secretEnc: null as string | null,
-      destinationEnc: null,
-      destinationIndex: null,
-      totpLastStep: null,
-      totpDrift: 0,
-      enrollUrl: null,
-      createdAt: now,
-      lastUsedAt: null,
-    });
+    const factor = this.newFactor(tenant, command, label, now);
     factor.secretEnc = this.keyring.encrypt(secret, factorSecretAad(factor.id));
     await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
-      const factors = new FactorRepository(manager);
-      if ((await factors.countForUser(tenant.tenantId, command.userId)) >= MAX_FACTORS_PER_USER) {
-        throw resourceExhausted('too_many_factors', 0, `a user may hold at most ${MAX_FACTORS_PER_USER} factors`);
-      }
-      await factors.insert(factor);
-      await new AuditRepository(manager).append(
-        { tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'TOTP' } },
-        now,
-      );
+      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await new FactorRepository(manager).insert(factor);
+      await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'TOTP' } }, now);
     });
     const otpauthUri = this.totp.uri(this.config.issuer, label, secret);
     return {
@@ -103,5 +129,34 @@ export class EnrollFactorUseCase {
         algorithm: TOTP_ALGORITHM,
       },
     };
+  }
+
+  /** SMS, voice, e-mail: store the address sealed, and send a code to prove the user owns it. */
+  private async enrollOutOfBand(tenant: TenantContext, type: OutOfBandFactorType, destination: Destination, command: EnrollFactorCommand): Promise<EnrollFactorResult> {
+    assertCountryAllowed(tenant.policy, type, destination);
+    const now = this.clock.now();
+    const identity = destinationIdentity(destination.address);
+    const factor = this.newFactor(tenant, command, destination.display, now);
+    factor.destinationEnc = this.keyring.encrypt(destination.address, factorDestinationAad(factor.id));
+    factor.destinationIndex = blindIndex(this.keyring, identity);
+
+    const challenge = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
+      const factors = new FactorRepository(manager);
+      const existing = await factors.findByDestination(tenant.tenantId, command.userId, type, blindIndexes(this.keyring, identity));
+      if (existing?.status === 'ACTIVE') throw new DomainError(DomainErrorCode.AlreadyExists, `this ${ADDRESS_NAME[type]} is already enrolled for the user`);
+      if (existing) {
+        // An unconfirmed or failed enrollment of the same address: the new one replaces it.
+        const stale = await new ChallengeRepository(manager).findPendingEnrollment(existing.id);
+        if (stale) await this.lifecycle.settle(manager, stale, { type: 'cancel' }, now);
+        await factors.delete(existing.id);
+      }
+      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await this.rateLimiter.consume(tenant.tenantId, command.userId, factor.destinationIndex!);
+      await factors.insert(factor);
+      await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type } }, now);
+      return this.challenges.create(manager, tenant, factor, { purpose: 'enrollment', locale: command.locale, idempotencyKey: '', context: null }, now);
+    });
+    await this.challenges.dispatch(challenge, factor);
+    return { factor: factorView(factor), challengeId: challenge.id };
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isExpired, notFound } from '@mfa/domain';
 import { ChallengeRepository, Database } from '@mfa/persistence';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
@@ -11,6 +12,7 @@ export class GetChallengeUseCase {
   constructor(
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
+    private readonly notifier: ChallengeNotifier,
     private readonly clock: Clock,
   ) {}
 
@@ -22,9 +24,9 @@ export class GetChallengeUseCase {
     const settled = await this.database.withUserLock(tenant.tenantId, challenge.userId, async (manager) => {
       const current = await new ChallengeRepository(manager).findInTenant(tenant.tenantId, challengeId);
       if (!current) throw notFound('challenge');
-      await this.lifecycle.expireIfDue(manager, current, now);
-      return current;
+      return { current, expired: await this.lifecycle.expireIfDue(manager, current, now) };
     });
-    return challengeView(settled);
+    if (settled.expired) await this.notifier.publish(challengeId);
+    return challengeView(settled.current);
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { newId } from '@mfa/crypto';
-import { AuditEventType, DomainError, DomainErrorCode, failedPrecondition, isFactorTypeAllowed, notFound } from '@mfa/domain';
-import { AuditRepository, ChallengeEntity, ChallengeRepository, Database, FactorRepository, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
-import { GatewayMetrics } from '@mfa/observability';
-import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { Keyring } from '@mfa/crypto';
+import { DomainError, DomainErrorCode, failedPrecondition, isFactorTypeAllowed, isOutOfBand, notFound, usesPhoneNumber } from '@mfa/domain';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
+import { ChallengeFactory } from '../services/challenge-factory.service';
 import { Clock } from '../services/clock';
+import { assertCountryAllowed, phoneDestination } from '../services/destination';
 import { LockoutService } from '../services/lockout.service';
+import { SendRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
 
@@ -29,59 +30,47 @@ export function pickDefaultFactor(factors: FactorEntity[]): FactorEntity | undef
   return used[0] ?? active[0];
 }
 
+const STARTABLE = new Set(['TOTP', 'SMS', 'VOICE', 'EMAIL']);
+
 @Injectable()
 export class StartChallengeUseCase {
   constructor(
     private readonly database: Database,
+    private readonly keyring: Keyring,
     private readonly lockout: LockoutService,
-    private readonly lifecycle: ChallengeLifecycle,
-    private readonly metrics: GatewayMetrics,
+    private readonly challenges: ChallengeFactory,
+    private readonly rateLimiter: SendRateLimiter,
     private readonly clock: Clock,
   ) {}
 
   async execute(tenant: TenantContext, command: StartChallengeCommand): Promise<ChallengeView> {
     const now = this.clock.now();
-    const challenge = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager, state) => {
+    const started = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager, state) => {
       this.lockout.assertNotLocked(state, now);
-      const challenges = new ChallengeRepository(manager);
       if (command.idempotencyKey) {
-        const existing = await challenges.findLiveByIdempotencyKey(tenant.tenantId, command.userId, command.idempotencyKey, now);
-        if (existing) {
-          await this.lifecycle.expireIfDue(manager, existing, now);
-          return existing;
-        }
+        const existing = await new ChallengeRepository(manager).findLiveByIdempotencyKey(tenant.tenantId, command.userId, command.idempotencyKey, now);
+        // The same login asked twice: the same challenge, and nothing sent again.
+        if (existing) return { challenge: existing, factor: null };
       }
       const factor = await this.resolveFactor(manager, tenant, command);
       if (factor.status !== 'ACTIVE') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not active`);
       if (!isFactorTypeAllowed(tenant.policy, factor.type)) throw failedPrecondition(`factor type ${factor.type} is not allowed by the tenant policy`);
-      if (factor.type !== 'TOTP') throw new DomainError(DomainErrorCode.Unimplemented, `challenges for ${factor.type} factors are not available yet`);
-      const created = Object.assign(new ChallengeEntity(), {
-        id: newId('chl'),
-        tenantId: tenant.tenantId,
-        userId: command.userId,
-        factorId: factor.id,
-        type: factor.type,
-        purpose: 'challenge' as const,
-        status: 'PENDING' as const,
-        delivery: 'NOT_REQUIRED' as const,
-        reason: '',
-        attemptsRemaining: tenant.policy.maxVerifyAttempts,
-        idempotencyKey: command.idempotencyKey || null,
-        context: JSON.stringify(command.context),
-        locale: command.locale || factor.locale,
-        createdAt: now,
-        expiresAt: now + tenant.policy.otpTtlSeconds * 1000,
-        resolvedAt: null,
-      });
-      await challenges.insert(created);
-      await new AuditRepository(manager).append(
-        { tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.ChallengeStarted, factorId: factor.id, challengeId: created.id, details: { type: factor.type, application: command.context.application, ip: command.context.ip } },
-        now,
-      );
-      this.metrics.challenges.inc({ type: factor.type, status: 'pending' });
-      return created;
+      if (!STARTABLE.has(factor.type)) throw new DomainError(DomainErrorCode.Unimplemented, `challenges for ${factor.type} factors are not available yet`);
+      if (isOutOfBand(factor.type)) await this.admitSend(tenant, factor);
+      const challenge = await this.challenges.create(manager, tenant, factor, { purpose: 'challenge', locale: command.locale, idempotencyKey: command.idempotencyKey, context: command.context }, now);
+      return { challenge, factor };
     });
-    return challengeView(challenge);
+    if (started.factor) await this.challenges.dispatch(started.challenge, started.factor);
+    return challengeView(started.challenge);
+  }
+
+  /** Country allowlist, then the abuse limits: a refused send sends nothing. */
+  private async admitSend(tenant: TenantContext, factor: FactorEntity): Promise<void> {
+    if (usesPhoneNumber(factor.type) && factor.destinationEnc) {
+      const destination = phoneDestination(this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id)));
+      assertCountryAllowed(tenant.policy, factor.type as 'SMS' | 'VOICE', destination);
+    }
+    await this.rateLimiter.consume(tenant.tenantId, factor.userId, factor.destinationIndex ?? factor.id);
   }
 
   private async resolveFactor(manager: EntityManager, tenant: TenantContext, command: StartChallengeCommand): Promise<FactorEntity> {

@@ -55,6 +55,10 @@ export class ChallengeEntity {
   @Column({ type: 'varchar', length: 35, default: '' })
   locale!: string;
 
+  /** Digits of an out-of-band code; null for factors without one (TOTP, push). */
+  @Column({ name: 'code_length', type: 'integer', nullable: true })
+  codeLength!: number | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;
 

@@ -1,3 +1,4 @@
 import { InitialSchema1732752000000 } from './1732752000000-initial-schema';
+import { ChallengeCodeLength1732838400000 } from './1732838400000-challenge-code-length';
 
-export const MIGRATIONS = [InitialSchema1732752000000];
+export const MIGRATIONS = [InitialSchema1732752000000, ChallengeCodeLength1732838400000];

@@ -24,6 +24,11 @@ export class ChallengeRepository {
     return this.manager.find(ChallengeEntity, { where: { factorId, status: 'PENDING' } });
   }
 
+  /** The ownership check still open for a factor being enrolled. */
+  findPendingEnrollment(factorId: string): Promise<ChallengeEntity | null> {
+    return this.manager.findOne(ChallengeEntity, { where: { factorId, purpose: 'enrollment', status: 'PENDING' }, order: { createdAt: 'DESC' } });
+  }
+
   async insert(challenge: ChallengeEntity): Promise<void> {
     await this.manager.insert(ChallengeEntity, challenge);
   }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { FactorEntity } from '../entities/factor.entity';
 import { UsedTotpStepEntity } from '../entities/used-totp-step.entity';
 
@@ -21,8 +21,9 @@ export class FactorRepository {
     return this.manager.count(FactorEntity, { where: { tenantId, userId } });
   }
 
-  findByDestination(tenantId: string, userId: string, type: FactorEntity['type'], destinationIndex: string): Promise<FactorEntity | null> {
-    return this.manager.findOne(FactorEntity, { where: { tenantId, userId, type, destinationIndex } });
+  /** A factor of the user for the same address, under any of the given blind indexes (one per key). */
+  findByDestination(tenantId: string, userId: string, type: FactorEntity['type'], destinationIndexes: string[]): Promise<FactorEntity | null> {
+    return this.manager.findOne(FactorEntity, { where: { tenantId, userId, type, destinationIndex: In(destinationIndexes) } });
   }
 
   async insert(factor: FactorEntity): Promise<void> {

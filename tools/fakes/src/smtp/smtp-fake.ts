@@ -101,6 +101,12 @@ export class SmtpFake {
           callback(smtpError(535, 'Authentication credentials invalid'));
         }
       },
+      // A new MAIL FROM starts a new transaction: forget the last one's fault, as a real relay
+      // would (smtp-server only advances its counter after an accepted message).
+      onMailFrom: (_address, session, callback) => {
+        this.transactionFaults.delete(session.id);
+        callback();
+      },
       onRcptTo: (_address, session, callback) => {
         const fault = this.faultFor(session);
         callback(fault && (fault.stage ?? 'rcpt') === 'rcpt' ? smtpError(fault.code, fault.message) : null);

@@ -1,0 +1,4 @@
+import { runWorkerMain } from '@mfa/worker-host';
+import { emailWorker } from './email-worker.worker';
+
+runWorkerMain(emailWorker);

@@ -1,0 +1,182 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { Queue } from 'bullmq';
+import type { MfaClient } from '@mfa/client';
+import type { Challenge } from '@mfa/contracts';
+import { createBullConnection, JobIds, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
+import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
+import { otpWorker } from '../../otp-worker/src/otp.worker';
+import { grpcError } from './grpc-expect';
+import { startGateway, type RunningGateway } from './gateway-harness';
+
+/**
+ * Out-of-band factors through the real queue: gateway → otp worker (in process) → the delivery
+ * job a telephony or email worker would send. The test plays that last worker: it opens the
+ * sealed job with the shared key, reads the code, and reports delivery like a worker does.
+ */
+describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%s)', (driver) => {
+  let gateway: RunningGateway;
+  let client: MfaClient;
+  let otp: StartedWorker;
+  const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const queues: Queue[] = [];
+
+  beforeAll(async () => {
+    gateway = await startGateway({ driver, env: { MFA_SEND_LIMIT_PER_DESTINATION: '4/600' } });
+    client = gateway.client();
+    otp = await startWorker(otpWorker, loadWorkerConfig('otp-worker', 4, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
+    for (const name of [QueueName.Telephony, QueueName.Email, QueueName.Events, QueueName.Otp]) queues.push(new Queue(name, { connection, prefix: gateway.config.queuePrefix }));
+  });
+  afterAll(async () => {
+    await otp.close();
+    await Promise.all(queues.map((q) => q.close()));
+    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
+    await gateway.close();
+    if (keys.length) await connection.del(...keys);
+    connection.disconnect();
+  });
+
+  const [telephony, email, events, otpQueue] = [0, 1, 2, 3].map((i) => () => queues[i]);
+
+  async function deliveredCode(queue: Queue, challengeId: string): Promise<DeliveryContent> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const job = await queue.getJob(JobIds.delivery(challengeId));
+      if (job) {
+        const delivery = parseDeliveryJob(job.data);
+        return JSON.parse(gateway.config.keyring.decryptText(delivery.sealed, sealedDeliveryAad(challengeId))) as DeliveryContent;
+      }
+      if (Date.now() > deadline) throw new Error(`no delivery job for ${challengeId}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async function challengeWhere(id: string, predicate: (c: Challenge) => boolean): Promise<Challenge> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const challenge = await client.getChallenge({ challenge_id: id });
+      if (predicate(challenge)) return challenge;
+      if (Date.now() > deadline) throw new Error(`challenge ${id} stayed ${challenge.status}/${challenge.delivery}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  it('enrolls an SMS factor by a code sent to the number, then verifies a login code', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'sam', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550123', locale: 'en' });
+    expect(enrollment.factor).toMatchObject({ type: 'FACTOR_TYPE_SMS', status: 'FACTOR_STATUS_PENDING', display: '+1 *** *** 0123' });
+    expect(enrollment.challenge_id).not.toBe('');
+    const ownership = await deliveredCode(telephony(), enrollment.challenge_id);
+    expect(ownership.to).toBe('+14155550123');
+    expect(ownership.code).toMatch(/^\d{6}$/);
+
+    const active = await client.confirmEnrollment({ user_id: 'sam', factor_id: enrollment.factor.id, code: ownership.code });
+    expect(active.status).toBe('FACTOR_STATUS_ACTIVE');
+
+    const challenge = await client.startChallenge({ user_id: 'sam', factor_id: enrollment.factor.id });
+    expect(challenge).toMatchObject({ type: 'FACTOR_TYPE_SMS', status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_QUEUED' });
+    const login = await deliveredCode(telephony(), challenge.id);
+    const wrong = login.code === '000000' ? '111111' : '000000';
+    expect(await client.verifyChallenge({ challenge_id: challenge.id, code: wrong })).toMatchObject({ ok: false, attempts_remaining: 4 });
+    const verified = await client.verifyChallenge({ challenge_id: challenge.id, code: login.code });
+    expect(verified.ok).toBe(true);
+    expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
+    // Single use: the same code cannot approve another challenge.
+    const again = await client.startChallenge({ user_id: 'sam', factor_id: enrollment.factor.id });
+    expect((await client.verifyChallenge({ challenge_id: again.id, code: login.code })).ok).toBe(false);
+  });
+
+  it('refuses a second enrollment of the same number and an invalid number, sending nothing', async () => {
+    const first = await client.enrollFactor({ user_id: 'dup', type: 'FACTOR_TYPE_VOICE', phone_number: '+14155550100' });
+    await client.confirmEnrollment({ user_id: 'dup', factor_id: first.factor.id, code: (await deliveredCode(telephony(), first.challenge_id)).code });
+    const error = await grpcError(client.enrollFactor({ user_id: 'dup', type: 'FACTOR_TYPE_VOICE', phone_number: '+14155550100' }), status.ALREADY_EXISTS);
+    expect(error.details).not.toContain('4155550100');
+    const invalid = await grpcError(client.enrollFactor({ user_id: 'dup', type: 'FACTOR_TYPE_SMS', phone_number: '+9991234' }), status.INVALID_ARGUMENT);
+    expect(invalid.details).not.toContain('9991234');
+    await grpcError(client.enrollFactor({ user_id: 'dup', type: 'FACTOR_TYPE_EMAIL', email: 'not an address' }), status.INVALID_ARGUMENT);
+  });
+
+  it('sends e-mail codes through the email queue and masks the address', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'erin', type: 'FACTOR_TYPE_EMAIL', email: 'Erin@Example.com', locale: 'de-DE' });
+    expect(enrollment.factor.display).toBe('E***@example.com');
+    const content = await deliveredCode(email(), enrollment.challenge_id);
+    expect(content.to).toBe('Erin@example.com');
+    await client.confirmEnrollment({ user_id: 'erin', factor_id: enrollment.factor.id, code: content.code });
+    await grpcError(client.enrollFactor({ user_id: 'erin', type: 'FACTOR_TYPE_EMAIL', email: 'erin@EXAMPLE.com' }), status.ALREADY_EXISTS);
+  });
+
+  it('moves delivery QUEUED → SENT on the worker report, and a permanent failure fails the challenge', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'dora', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550111' });
+    await client.confirmEnrollment({ user_id: 'dora', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const sent = await client.startChallenge({ user_id: 'dora' });
+    await events().add('events', { v: 1, type: 'delivery.sent', challengeId: sent.id, provider: 'twilio', providerRef: 'SM1' }, { jobId: JobIds.sent(sent.id) });
+    expect((await challengeWhere(sent.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT')).status).toBe('CHALLENGE_STATUS_PENDING');
+
+    const failed = await client.startChallenge({ user_id: 'dora' });
+    await events().add('events', { v: 1, type: 'delivery.failed', challengeId: failed.id, provider: 'twilio', reason: 'the phone number is not valid', permanent: true }, { jobId: JobIds.failed(failed.id) });
+    const after = await challengeWhere(failed.id, (c) => c.delivery === 'DELIVERY_STATUS_FAILED');
+    expect(after).toMatchObject({ status: 'CHALLENGE_STATUS_FAILED', reason: 'the phone number is not valid' });
+  });
+
+  it('returns the same challenge for a repeated idempotency key and sends one code', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'ida', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550122' });
+    await client.confirmEnrollment({ user_id: 'ida', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const first = await client.startChallenge({ user_id: 'ida', idempotency_key: 'login-1' });
+    const second = await client.startChallenge({ user_id: 'ida', idempotency_key: 'login-1' });
+    expect(second.id).toBe(first.id);
+    await deliveredCode(telephony(), first.id);
+    const otpJobs = await otpQueue().getJobs(['completed', 'waiting', 'active']);
+    expect(otpJobs.filter((j) => j.data.challengeId === first.id)).toHaveLength(1);
+  });
+
+  it('enforces the per-destination send limit with RESOURCE_EXHAUSTED and retry-after, queueing nothing', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'rita', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550133' });
+    await client.confirmEnrollment({ user_id: 'rita', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    for (let i = 0; i < 3; i++) await client.startChallenge({ user_id: 'rita' });
+    const limited = (await grpcError(client.startChallenge({ user_id: 'rita' }), status.RESOURCE_EXHAUSTED)) as ServiceError;
+    const retryAfter = Number(limited.metadata.get('retry-after')[0]);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+  });
+
+  it('applies the SMS country allowlist at enrollment and at every challenge', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'carl', type: 'FACTOR_TYPE_SMS', phone_number: '+4915112345678' });
+    await client.confirmEnrollment({ user_id: 'carl', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    await client.setPolicy({ sms_allowed_countries: ['US'], number_matching: true });
+    try {
+      await grpcError(client.enrollFactor({ user_id: 'carl', type: 'FACTOR_TYPE_SMS', phone_number: '+4915112345679' }), status.FAILED_PRECONDITION);
+      await grpcError(client.startChallenge({ user_id: 'carl' }), status.FAILED_PRECONDITION);
+    } finally {
+      await client.setPolicy({ number_matching: true });
+    }
+  });
+
+  it('streams a challenge through WatchChallenge: current state first, then each change, then ends', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'walt', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550144' });
+    await client.confirmEnrollment({ user_id: 'walt', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const challenge = await client.startChallenge({ user_id: 'walt' });
+    const seen: string[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      const stream = client.watchChallenge({ challenge_id: challenge.id });
+      stream.on('data', (c: Challenge) => seen.push(`${c.status}/${c.delivery}`));
+      stream.on('end', () => resolve());
+      stream.on('error', (e) => reject(e));
+    });
+    const code = (await deliveredCode(telephony(), challenge.id)).code;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await events().add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio' }, { jobId: JobIds.sent(challenge.id) });
+    await challengeWhere(challenge.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT');
+    await client.verifyChallenge({ challenge_id: challenge.id, code });
+    await ended;
+    expect(seen[0]).toBe('CHALLENGE_STATUS_PENDING/DELIVERY_STATUS_QUEUED');
+    expect(seen).toContain('CHALLENGE_STATUS_PENDING/DELIVERY_STATUS_SENT');
+    expect(seen[seen.length - 1]).toBe('CHALLENGE_STATUS_APPROVED/DELIVERY_STATUS_SENT');
+  });
+
+  it('keeps no plaintext code or phone number in Redis', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'zed', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
+    const content = await deliveredCode(telephony(), enrollment.challenge_id);
+    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
+    const dump = (await Promise.all(keys.map(async (key) => `${key} ${(await connection.dump(key))?.toString('latin1') ?? ''}`))).join('\n');
+    expect(dump).not.toContain(content.code);
+    expect(dump).not.toContain('4155550155');
+  });
+});

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { newId } from '@mfa/crypto';
+import { AuditEventType, isOutOfBand } from '@mfa/domain';
+import { AuditRepository, ChallengeEntity, ChallengeRepository, Database, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
+import { GatewayMetrics } from '@mfa/observability';
+import { ChallengeLifecycle } from './challenge-lifecycle.service';
+import { ChallengeNotifier } from './challenge-notifier';
+import { Clock } from './clock';
+import { OutOfBandDispatcher } from './out-of-band-dispatcher';
+import type { TenantContext } from './tenant-context';
+
+export interface NewChallenge {
+  purpose: ChallengeEntity['purpose'];
+  locale: string;
+  idempotencyKey: string;
+  context: ChallengeContextRecord | null;
+}
+
+/** Creates challenges (login or enrollment check) and sends out-of-band ones on their way. */
+@Injectable()
+export class ChallengeFactory {
+  constructor(
+    private readonly database: Database,
+    private readonly dispatcher: OutOfBandDispatcher,
+    private readonly lifecycle: ChallengeLifecycle,
+    private readonly notifier: ChallengeNotifier,
+    private readonly metrics: GatewayMetrics,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, spec: NewChallenge, now: number): Promise<ChallengeEntity> {
+    const outOfBand = isOutOfBand(factor.type);
+    const challenge = Object.assign(new ChallengeEntity(), {
+      id: newId('chl'),
+      tenantId: tenant.tenantId,
+      userId: factor.userId,
+      factorId: factor.id,
+      type: factor.type,
+      purpose: spec.purpose,
+      status: 'PENDING' as const,
+      delivery: outOfBand ? ('QUEUED' as const) : ('NOT_REQUIRED' as const),
+      reason: '',
+      attemptsRemaining: tenant.policy.maxVerifyAttempts,
+      idempotencyKey: spec.idempotencyKey || null,
+      context: spec.context ? JSON.stringify(spec.context) : null,
+      locale: spec.locale || factor.locale,
+      codeLength: outOfBand ? tenant.policy.otpLength : null,
+      createdAt: now,
+      expiresAt: now + tenant.policy.otpTtlSeconds * 1000,
+      resolvedAt: null,
+    });
+    await new ChallengeRepository(manager).insert(challenge);
+    await new AuditRepository(manager).append(
+      {
+        tenantId: tenant.tenantId,
+        userId: factor.userId,
+        type: AuditEventType.ChallengeStarted,
+        factorId: factor.id,
+        challengeId: challenge.id,
+        details: { type: factor.type, purpose: spec.purpose, ...(spec.context?.application ? { application: spec.context.application } : {}), ...(spec.context?.ip ? { ip: spec.context.ip } : {}) },
+      },
+      now,
+    );
+    this.metrics.challenges.inc({ type: factor.type, status: 'pending' });
+    return challenge;
+  }
+
+  /**
+   * After the challenge is committed: queue its code. If the queue cannot take it, the challenge
+   * fails at once (never left pending with nothing on its way) and the caller gets UNAVAILABLE.
+   */
+  async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+    if (!isOutOfBand(factor.type)) return;
+    try {
+      await this.dispatcher.dispatch(challenge, factor);
+    } catch (error) {
+      await this.database.withUserLock(challenge.tenantId, challenge.userId, async (manager) => {
+        const current = await new ChallengeRepository(manager).findById(challenge.id);
+        if (current) await this.lifecycle.failDelivery(manager, current, 'the code could not be queued for delivery', this.clock.now());
+      });
+      await this.notifier.publish(challenge.id);
+      throw error;
+    }
+  }
+}

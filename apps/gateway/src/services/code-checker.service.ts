@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainError, DomainErrorCode, TOTP_DIGITS } from '@mfa/domain';
+import type { ChallengeEntity, FactorEntity } from '@mfa/persistence';
+import { OtpCodeStore } from '@mfa/queue';
+import { viaRedis } from './redis-availability';
+import { TotpVerifier } from './totp-verifier.service';
+
+export type CodeCheck = 'ok' | 'wrong' | 'replay';
+
+/** Checks the code of a challenge the way its factor type demands. */
+@Injectable()
+export class CodeChecker {
+  constructor(
+    private readonly totp: TotpVerifier,
+    private readonly otpCodes: OtpCodeStore,
+  ) {}
+
+  /** Digits a code for this challenge must have. */
+  expectedDigits(challenge: ChallengeEntity): number {
+    if (challenge.type === 'TOTP') return TOTP_DIGITS;
+    if (challenge.codeLength !== null) return challenge.codeLength;
+    throw new DomainError(DomainErrorCode.FailedPrecondition, `${challenge.type} challenges are not answered with a code`);
+  }
+
+  async check(manager: EntityManager, challenge: ChallengeEntity, factor: FactorEntity | null, code: string, now: number): Promise<CodeCheck> {
+    switch (challenge.type) {
+      case 'TOTP':
+        return factor ? this.totp.verifyAndConsume(manager, factor, code, now) : 'wrong';
+      case 'SMS':
+      case 'VOICE':
+      case 'EMAIL':
+        // Never issued yet, expired, or used: all mean this code cannot be right.
+        return (await viaRedis(() => this.otpCodes.consume(challenge.id, code))) === 'ok' ? 'ok' : 'wrong';
+      default:
+        throw new DomainError(DomainErrorCode.Unimplemented, `verifying ${challenge.type} challenges with a code is not available yet`);
+    }
+  }
+}

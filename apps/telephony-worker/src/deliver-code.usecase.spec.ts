@@ -1,0 +1,152 @@
+import { Writable } from 'node:stream';
+import { Keyring } from '@mfa/crypto';
+import { createLogger } from '@mfa/observability';
+import { JobIds, PermanentProviderError, RetryableProviderError, sealedDeliveryAad, type ChallengeEventJob, type DeliveryJob } from '@mfa/queue';
+import { DeliverCodeCommand } from './deliver-code.command';
+import { DeliverCodeUseCase, EXPIRED_REASON, RETRIES_EXHAUSTED_REASON } from './deliver-code.usecase';
+import type { DeliveredMarker } from './delivered-marker.repository';
+import type { SmsMessage, SmsProvider } from './providers/sms.provider';
+import type { VoiceCall, VoiceProvider } from './providers/voice.provider';
+
+const TO = '+4915123456789';
+const CODE = '48151623';
+const NOW = Date.parse('2025-01-01T12:00:00Z');
+
+/** The use case with in-memory ports, and every log line it writes. */
+function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => ({ providerRef: 'SM1' })) {
+  const keyring = Keyring.parse(Keyring.generateSpec('t1'));
+  const lines: string[] = [];
+  const logger = createLogger(
+    'test',
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+    'debug',
+  );
+  const marks = new Map<string, string>();
+  const marker: DeliveredMarker = {
+    find: async (id) => marks.get(id),
+    mark: async (id, ref) => void marks.set(id, ref),
+  };
+  const events: { jobId: string; event: ChallengeEventJob }[] = [];
+  const sent: SmsMessage[] = [];
+  const calls: VoiceCall[] = [];
+  const sms: SmsProvider = {
+    name: 'twilio-sms',
+    send: async (message) => {
+      sent.push(message);
+      return smsOutcome();
+    },
+  };
+  const voice: VoiceProvider = {
+    name: 'twilio-voice',
+    call: async (call) => {
+      calls.push(call);
+      return { providerRef: 'CA1' };
+    },
+  };
+  const useCase = new DeliverCodeUseCase({
+    keyring,
+    marker,
+    events: { add: async (_queue, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
+    sms,
+    voice,
+    metrics: { measureProvider: (_provider, call) => call() },
+    logger,
+    now: () => NOW,
+  });
+  const job = (overrides: Partial<DeliveryJob> = {}): DeliveryJob => ({
+    v: 1,
+    challengeId: 'ch1',
+    channel: 'sms',
+    sealed: keyring.encrypt(JSON.stringify({ to: TO, code: CODE }), sealedDeliveryAad(overrides.challengeId ?? 'ch1')),
+    ttlSeconds: 300,
+    locale: 'en',
+    purpose: 'challenge',
+    issuer: 'Acme',
+    ...overrides,
+  });
+  const command = (payload: DeliveryJob, queuedAt = NOW) => DeliverCodeCommand.create({ job: payload, jobId: JobIds.delivery(payload.challengeId), queuedAt, attemptsMade: 0 });
+  return { useCase, job, command, lines, marks, events, sent, calls };
+}
+
+describe('DeliverCodeUseCase', () => {
+  it('sends, marks delivered and reports delivery.sent with the provider reference', async () => {
+    const t = setup();
+    await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('sent');
+    expect(t.sent).toEqual([{ to: TO, body: `Your Acme verification code is ${CODE}. It expires in 5 minutes.` }]);
+    expect(t.marks.get('ch1')).toBe('SM1');
+    expect(t.events).toEqual([{ jobId: 'ch1.sent', event: { v: 1, type: 'delivery.sent', challengeId: 'ch1', provider: 'twilio-sms', providerRef: 'SM1' } }]);
+  });
+
+  it('calls for the voice channel', async () => {
+    const t = setup();
+    await t.useCase.execute(t.command(t.job({ channel: 'voice', locale: 'de-DE' })));
+    expect(t.sent).toHaveLength(0);
+    expect(t.calls).toHaveLength(1);
+    expect(t.calls[0]?.script.language).toBe('de-DE');
+    expect(t.events[0]?.event).toMatchObject({ type: 'delivery.sent', provider: 'twilio-voice', providerRef: 'CA1' });
+  });
+
+  it('sends nothing once the challenge lifetime has passed and reports delivery.failed', async () => {
+    const t = setup();
+    await expect(t.useCase.execute(t.command(t.job(), NOW - 301_000))).resolves.toBe('expired');
+    expect(t.sent).toHaveLength(0);
+    expect(t.events).toEqual([
+      { jobId: 'ch1.failed', event: { v: 1, type: 'delivery.failed', challengeId: 'ch1', provider: 'twilio-sms', reason: EXPIRED_REASON, permanent: true } },
+    ]);
+  });
+
+  it('sends nothing again when already delivered, but reports sent again', async () => {
+    const t = setup();
+    t.marks.set('ch1', 'SMearlier');
+    await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('already-delivered');
+    expect(t.sent).toHaveLength(0);
+    expect(t.events[0]?.event).toMatchObject({ type: 'delivery.sent', providerRef: 'SMearlier' });
+  });
+
+  it('lets a classified provider error through, marks nothing and reports nothing yet', async () => {
+    const t = setup(async () => {
+      throw new RetryableProviderError('Twilio answered HTTP 503', 'twilio-sms');
+    });
+    await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
+    expect(t.marks.size).toBe(0);
+    expect(t.events).toHaveLength(0);
+  });
+
+  it('fails permanently on a sealed content that does not open', async () => {
+    const t = setup();
+    const error = await t.useCase.execute(t.command(t.job({ sealed: 'v1.t1.AAAA' }))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentProviderError);
+    expect(t.sent).toHaveLength(0);
+  });
+
+  it('reports final failures: the permanent reason, or provider unavailable after retries', async () => {
+    const t = setup();
+    await t.useCase.reportFinalFailure(t.job(), new PermanentProviderError('the phone number is not a valid phone number', 'twilio-sms'));
+    await t.useCase.reportFinalFailure(t.job({ challengeId: 'ch2' }), new RetryableProviderError('Twilio answered HTTP 500', 'twilio-sms'));
+    expect(t.events.map((e) => e.event)).toEqual([
+      { v: 1, type: 'delivery.failed', challengeId: 'ch1', provider: 'twilio-sms', reason: 'the phone number is not a valid phone number', permanent: true },
+      { v: 1, type: 'delivery.failed', challengeId: 'ch2', provider: 'twilio-sms', reason: RETRIES_EXHAUSTED_REASON, permanent: false },
+    ]);
+  });
+
+  it('never logs the code or the full number, whatever happens', async () => {
+    const ok = setup();
+    await ok.useCase.execute(ok.command(ok.job()));
+    const failing = setup(async () => {
+      throw new PermanentProviderError('the phone number is not a valid phone number', 'twilio-sms');
+    });
+    await failing.useCase.execute(failing.command(failing.job())).catch(() => undefined);
+    const output = [...ok.lines, ...failing.lines].join('');
+    expect(ok.lines.length).toBeGreaterThan(0);
+    expect(failing.lines.some((line) => line.includes('"level":"error"') && line.includes('ch1'))).toBe(true);
+    expect(output).not.toContain(CODE);
+    expect(output).not.toContain(TO);
+    expect(output).not.toContain(TO.slice(1));
+    expect(output).toContain('+49 *** *** 6789');
+  });
+});

@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis';
+
+/** Remembers which challenges the provider already accepted, so a rerun job sends nothing. */
+export interface DeliveredMarker {
+  /** The provider's reference of an earlier accepted delivery, or undefined. */
+  find(challengeId: string): Promise<string | undefined>;
+  mark(challengeId: string, providerRef: string, ttlSeconds: number): Promise<void>;
+}
+
+/**
+ * `<prefix>:delivered:<challengeId>` → provider reference, expiring with the challenge. On the
+ * blocking BullMQ connection on purpose: a write right after the provider accepted must wait
+ * out a Redis blip rather than fail, or the retried job would send a second SMS.
+ */
+export class RedisDeliveredMarker implements DeliveredMarker {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(challengeId: string): string {
+    return `${this.prefix}:delivered:${challengeId}`;
+  }
+
+  async find(challengeId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(challengeId))) ?? undefined;
+  }
+
+  async mark(challengeId: string, providerRef: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(challengeId), providerRef, 'EX', Math.max(1, ttlSeconds));
+  }
+}

@@ -1,0 +1,4 @@
+import { runWorkerMain } from '@mfa/worker-host';
+import { createTelephonyWorker } from './telephony.worker';
+
+runWorkerMain(createTelephonyWorker());

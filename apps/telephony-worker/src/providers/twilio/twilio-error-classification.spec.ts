@@ -1,0 +1,87 @@
+import { PermanentProviderError, RetryableProviderError } from '@mfa/queue';
+import { RestException } from 'twilio';
+import { TwilioThrottledException } from './retry-after-request-client';
+import { classifyTwilioError, DEFAULT_THROTTLE_RETRY_AFTER_MS, providerOutcome } from './twilio-error-classification';
+
+const NUMBER = '+4915123456789';
+const restException = (status: number, code: number, message = `The 'To' number ${NUMBER} is not valid.`) =>
+  new RestException({ statusCode: status, body: { status, code, message, more_info: `https://www.twilio.com/docs/errors/${code}` } });
+const networkError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
+
+describe('classifyTwilioError', () => {
+  it.each([
+    [400, 21211, 'the phone number is not a valid phone number'],
+    [400, 21217, 'the phone number is not a valid phone number'],
+    [400, 21614, 'the phone number is not a mobile number and cannot receive SMS'],
+    [400, 21610, 'the recipient has unsubscribed from messages of this sender (replied STOP)'],
+    [400, 21612, 'the phone number cannot be reached from the sender number'],
+    [400, 21408, 'sending to this country or region is not enabled on the Twilio account'],
+    [401, 20003, 'Twilio rejected the account credentials'],
+    [403, 20003, 'Twilio rejected the account credentials'],
+    [400, 21606, 'the sender number TWILIO_FROM_NUMBER cannot send SMS'],
+    [404, 20404, 'Twilio refused the request (HTTP 404, error 20404)'],
+    [400, 99999, 'Twilio refused the request (HTTP 400, error 99999)'],
+  ])('HTTP %i / %i is permanent: %s', (status, code, reason) => {
+    const error = classifyTwilioError(restException(status, code), 'twilio-sms');
+    expect(error).toBeInstanceOf(PermanentProviderError);
+    expect((error as PermanentProviderError).reason).toBe(reason);
+    expect(error.provider).toBe('twilio-sms');
+    expect(providerOutcome(error)).toBe('permanent');
+  });
+
+  it('treats any 401 as bad credentials, whatever the code', () => {
+    expect((classifyTwilioError(restException(401, 0), 'twilio-sms') as PermanentProviderError).reason).toBe('Twilio rejected the account credentials');
+  });
+
+  it.each([500, 502, 503, 504])('HTTP %i is retryable', (status) => {
+    const error = classifyTwilioError(restException(status, 20500, 'Internal Server Error'), 'twilio-voice');
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect(error.message).toBe(`Twilio answered HTTP ${status}, error 20500`);
+    expect(providerOutcome(error)).toBe('retryable');
+  });
+
+  it('429 is retryable after the Retry-After Twilio sent', () => {
+    const response = { statusCode: 429, body: { status: 429, code: 20429, message: 'Too Many Requests' } };
+    const error = classifyTwilioError(new TwilioThrottledException(response, 7_000), 'twilio-sms');
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect((error as RetryableProviderError).retryAfterMs).toBe(7_000);
+  });
+
+  it('429 without a Retry-After waits the default', () => {
+    expect((classifyTwilioError(restException(429, 20429), 'twilio-sms') as RetryableProviderError).retryAfterMs).toBe(
+      DEFAULT_THROTTLE_RETRY_AFTER_MS,
+    );
+    const bare = new TwilioThrottledException({ statusCode: 429, body: { status: 429, code: 20429, message: 'x' } }, undefined);
+    expect((classifyTwilioError(bare, 'twilio-sms') as RetryableProviderError).retryAfterMs).toBe(DEFAULT_THROTTLE_RETRY_AFTER_MS);
+  });
+
+  it.each(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EAI_AGAIN'])('network error %s is retryable', (code) => {
+    const error = classifyTwilioError(networkError(code), 'twilio-sms');
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect(error.message).toBe(`Twilio could not be reached (${code})`);
+  });
+
+  it('finds a network error code on the cause', () => {
+    const error = new Error('request failed', { cause: networkError('ECONNRESET') });
+    expect(classifyTwilioError(error, 'twilio-sms').message).toBe('Twilio could not be reached (ECONNRESET)');
+  });
+
+  it('retries an unknown failure without passing its message on', () => {
+    const error = classifyTwilioError(new TypeError(`cannot read ${NUMBER}`), 'twilio-sms');
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect(error.message).toBe('unexpected TypeError while calling Twilio');
+  });
+
+  it('never echoes the number or Twilio message in what it produces', () => {
+    for (const [status, code] of [
+      [400, 21211],
+      [400, 12345],
+      [500, 20500],
+      [429, 20429],
+    ]) {
+      const error = classifyTwilioError(restException(status, code), 'twilio-sms');
+      expect(error.message).not.toContain(NUMBER);
+      expect(JSON.stringify(error)).not.toContain(NUMBER);
+    }
+  });
+});

@@ -1,0 +1,17 @@
+import type { VoiceScript } from '../messages/code-voice-script';
+import type { ProviderReceipt } from './provider-receipt';
+
+export interface VoiceCall {
+  /** E.164. */
+  to: string;
+  script: VoiceScript;
+}
+
+/**
+ * The voice channel's port. `call` resolves once the provider accepted the call (it is queued
+ * to ring) and rejects with `RetryableProviderError` or `PermanentProviderError`.
+ */
+export interface VoiceProvider {
+  readonly name: string;
+  call(call: VoiceCall): Promise<ProviderReceipt>;
+}
