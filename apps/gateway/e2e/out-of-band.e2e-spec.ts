@@ -175,7 +175,7 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     const enrollment = await client.enrollFactor({ user_id: 'zed', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
     const content = await deliveredCode(telephony(), enrollment.challenge_id);
     const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
-    const dump = (await Promise.all(keys.map(async (key) => `${key} ${(await connection.dump(key))?.toString('latin1') ?? ''}`))).join('\n');
+    const dump = (await Promise.all(keys.map(async (key) => `${key} ${(await connection.dumpBuffer(key))?.toString('latin1') ?? ''}`))).join('\n');
     expect(dump).not.toContain(content.code);
     expect(dump).not.toContain('4155550155');
   });

@@ -5,6 +5,8 @@ import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observa
 import { Database, TenantAdmin } from '@mfa/persistence';
 import { JobProducer, OtpCodeStore } from '@mfa/queue';
 import { ApplyDeliveryOutcomeUseCase } from './events/apply-delivery-outcome.usecase';
+import { ApplyDuoResultUseCase } from './events/apply-duo-result.usecase';
+import { ApplyPushTokenInvalidUseCase } from './events/apply-push-token-invalid.usecase';
 import { ChallengeEventsConsumer } from './events/challenge-events.consumer';
 import { AttemptRecorder } from './services/attempt-recorder.service';
 import { ChallengeFactory } from './services/challenge-factory.service';
@@ -57,6 +59,8 @@ const USE_CASES = [
   ListAuditEventsUseCase,
   WatchChallengeUseCase,
   ApplyDeliveryOutcomeUseCase,
+  ApplyPushTokenInvalidUseCase,
+  ApplyDuoResultUseCase,
 ];
 
 @Module({})

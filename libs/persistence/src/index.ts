@@ -3,15 +3,17 @@ export { DatabaseUrlError, dataSourceOptionsFromUrl, type DatabaseDriver } from 
 export { ApiKeyEntity } from './entities/api-key.entity';
 export { AuditEventEntity } from './entities/audit-event.entity';
 export { ChallengeEntity, type ChallengeContextRecord } from './entities/challenge.entity';
+export { EnrollmentTicketEntity } from './entities/enrollment-ticket.entity';
 export { FactorEntity } from './entities/factor.entity';
 export { RecoveryCodeEntity } from './entities/recovery-code.entity';
 export { TenantEntity } from './entities/tenant.entity';
 export { UserStateEntity } from './entities/user-state.entity';
 export { AuditRepository, type AuditRecord } from './repositories/audit.repository';
 export { ChallengeRepository } from './repositories/challenge.repository';
+export { EnrollmentTicketRepository } from './repositories/enrollment-ticket.repository';
 export { FactorRepository } from './repositories/factor.repository';
 export { RecoveryCodeRepository } from './repositories/recovery-code.repository';
 export { TenantRepository, type ApiKeyOwner } from './repositories/tenant.repository';
 export { UserStateRepository } from './repositories/user-state.repository';
-export { factorDestinationAad, factorSecretAad, rotateEncryptionKeys, type RotationProgress } from './key-rotation';
+export { factorDestinationAad, factorPushTokenAad, factorSecretAad, rotateEncryptionKeys, type RotationProgress } from './key-rotation';
 export { TenantAdmin, type IssuedApiKey } from './tenant-admin';

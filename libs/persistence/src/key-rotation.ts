@@ -13,6 +13,7 @@ const PAGE_SIZE = 200;
 /** Associated data that binds a factor's ciphertexts to that factor. */
 export const factorSecretAad = (factorId: string): string => `factor:${factorId}:secret`;
 export const factorDestinationAad = (factorId: string): string => `factor:${factorId}:destination`;
+export const factorPushTokenAad = (factorId: string): string => `factor:${factorId}:push-token`;
 
 /**
  * Re-encrypts every stored secret still sealed with an older key. Resumable: it walks factors
@@ -31,7 +32,10 @@ export async function rotateEncryptionKeys(
     if (page.length === 0) return progress;
     for (const factor of page) {
       progress.scanned++;
-      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc' | 'destinationIndex'>> = {};
+      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc' | 'destinationIndex' | 'pushTokenEnc'>> = {};
+      if (factor.pushTokenEnc && keyring.needsReencryption(factor.pushTokenEnc)) {
+        changes.pushTokenEnc = keyring.reencrypt(factor.pushTokenEnc, factorPushTokenAad(factor.id));
+      }
       if (factor.secretEnc && keyring.needsReencryption(factor.secretEnc)) {
         changes.secretEnc = keyring.reencrypt(factor.secretEnc, factorSecretAad(factor.id));
       }

@@ -2,15 +2,30 @@ export {
   parseChallengeEvent,
   parseDeliveryJob,
   parseOtpJob,
+  parsePushJob,
   sealedDeliveryAad,
   sealedDestinationAad,
+  sealedPushTokenAad,
   type ChallengeEventJob,
   type ChallengePurpose,
   type DeliveryContent,
   type DeliveryJob,
   type OtpJob,
   type OutOfBandChannel,
+  type PushJob,
 } from './job-payloads';
+export {
+  parseDuoJob,
+  parseDuoResultEvent,
+  sealedDuoPasscodeAad,
+  sealedDuoUsernameAad,
+  type DuoFactor,
+  type DuoJob,
+  type DuoPasscodeResult,
+  type DuoPreauthResult,
+  type DuoPushInfo,
+  type DuoResultEvent,
+} from './duo-payloads';
 export { JobIds } from './job-ids';
 export { JobProducer, type JobOf, type ProducedQueue } from './job-producer';
 export { OtpCodeStore } from './otp-code-store';

@@ -1,3 +1,4 @@
+import { parseDuoResultEvent, type DuoResultEvent } from './duo-payloads';
 import { isBoolean, isInteger, isOneOf, isOptionalString, isString, validatePayload } from './payload-validation';
 
 /**
@@ -41,12 +42,29 @@ export interface DeliveryContent {
   code: string;
 }
 
+/**
+ * `push` queue: wake the authenticator app of a PUSH factor. The message carries only the
+ * challenge id; the app fetches the details over the signed device API.
+ */
+export interface PushJob {
+  v: 1;
+  challengeId: string;
+  factorId: string;
+  /** Envelope of the FCM registration token; aad `sealedPushTokenAad`. */
+  sealedToken: string;
+  ttlSeconds: number;
+}
+
 /** `events` queue: outcomes reported back to the gateway, the only writer of challenge state. */
 export type ChallengeEventJob =
+  | DuoResultEvent
   | { v: 1; type: 'delivery.sent'; challengeId: string; provider: string; providerRef?: string }
-  | { v: 1; type: 'delivery.failed'; challengeId: string; provider: string; reason: string; permanent: boolean };
+  | { v: 1; type: 'delivery.failed'; challengeId: string; provider: string; reason: string; permanent: boolean }
+  /** FCM says the token is dead: stop pushing to the device; it can still poll. */
+  | { v: 1; type: 'push.token_invalid'; challengeId: string; factorId: string; provider: string };
 
 export const sealedDestinationAad = (challengeId: string): string => `job:${challengeId}:destination`;
+export const sealedPushTokenAad = (challengeId: string): string => `job:${challengeId}:push-token`;
 export const sealedDeliveryAad = (challengeId: string): string => `job:${challengeId}:delivery`;
 
 const CHANNELS = ['sms', 'voice', 'email'] as const;
@@ -80,8 +98,28 @@ export function parseDeliveryJob(data: unknown): DeliveryJob {
   });
 }
 
+export function parsePushJob(data: unknown): PushJob {
+  return validatePayload<PushJob>('push job', data, {
+    v: isOneOf(1),
+    challengeId: isString(64),
+    factorId: isString(64),
+    sealedToken: isString(),
+    ttlSeconds: isInteger(1, 86_400),
+  });
+}
+
 export function parseChallengeEvent(data: unknown): ChallengeEventJob {
   const type = (data as { type?: unknown } | null)?.type;
+  if (type === 'duo.result') return parseDuoResultEvent(data);
+  if (type === 'push.token_invalid') {
+    return validatePayload<ChallengeEventJob>('event', data, {
+      v: isOneOf(1),
+      type: isOneOf('push.token_invalid'),
+      challengeId: isString(64),
+      factorId: isString(64),
+      provider: isString(64),
+    } as never);
+  }
   if (type === 'delivery.sent') {
     return validatePayload<ChallengeEventJob>('event', data, {
       v: isOneOf(1),

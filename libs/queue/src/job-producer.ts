@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ChallengeEventJob, DeliveryJob, OtpJob } from './job-payloads';
-import { parseChallengeEvent, parseDeliveryJob, parseOtpJob } from './job-payloads';
+import type { ChallengeEventJob, DeliveryJob, OtpJob, PushJob } from './job-payloads';
+import { parseChallengeEvent, parseDeliveryJob, parseOtpJob, parsePushJob } from './job-payloads';
+import { parseDuoJob, type DuoJob } from './duo-payloads';
 import { QueueName } from './queue-names';
 import { DEFAULT_JOB_OPTIONS } from './retry-policy';
 
@@ -10,6 +11,8 @@ export interface JobOf {
   [QueueName.Otp]: OtpJob;
   [QueueName.Telephony]: DeliveryJob;
   [QueueName.Email]: DeliveryJob;
+  [QueueName.Push]: PushJob;
+  [QueueName.Duo]: DuoJob;
   [QueueName.Events]: ChallengeEventJob;
 }
 export type ProducedQueue = keyof JobOf;
@@ -18,6 +21,8 @@ const VALIDATORS: { [Q in ProducedQueue]: (data: unknown) => JobOf[Q] } = {
   [QueueName.Otp]: parseOtpJob,
   [QueueName.Telephony]: parseDeliveryJob,
   [QueueName.Email]: parseDeliveryJob,
+  [QueueName.Push]: parsePushJob,
+  [QueueName.Duo]: parseDuoJob,
   [QueueName.Events]: parseChallengeEvent,
 };
 

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AuditEventType, transitionDelivery } from '@mfa/domain';
 import { AuditRepository, ChallengeRepository, Database } from '@mfa/persistence';
 import type { ChallengeEventJob } from '@mfa/queue';
+
+export type DeliveryEvent = Extract<ChallengeEventJob, { type: 'delivery.sent' | 'delivery.failed' }>;
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
@@ -20,7 +22,7 @@ export class ApplyDeliveryOutcomeUseCase {
     private readonly clock: Clock,
   ) {}
 
-  async execute(event: ChallengeEventJob): Promise<void> {
+  async execute(event: DeliveryEvent): Promise<void> {
     const found = await new ChallengeRepository(this.database.manager).findById(event.challengeId);
     if (!found) return; // deleted with its factor: nothing left to update
     const now = this.clock.now();

@@ -36,6 +36,10 @@ export class TotpService {
   async verify(secret: string, code: string, options: { driftSteps: number; lastUsedStep: number | null; nowMs: number }): Promise<TotpMatch | null> {
     const drift = Math.max(-MAX_DRIFT_STEPS, Math.min(MAX_DRIFT_STEPS, options.driftSteps));
     const epoch = Math.floor(options.nowMs / 1000) + drift * TOTP_PERIOD_SECONDS;
+    // Every step of the window was accepted already (the clock stepped back, or a replica runs
+    // behind): any code now is a replay. otplib would throw on such an afterTimeStep.
+    const topOfWindow = Math.floor(epoch / TOTP_PERIOD_SECONDS) + TOTP_WINDOW_STEPS;
+    if (options.lastUsedStep !== null && options.lastUsedStep >= topOfWindow) return null;
     const result = await this.totp.verify(code, {
       secret,
       epoch,

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { toBuffer } from 'qrcode';
 import { blindIndex, blindIndexes, Keyring, newId } from '@mfa/crypto';
 import {
   AuditEventType,
@@ -25,6 +24,7 @@ import { Clock } from '../services/clock';
 import { assertCountryAllowed, destinationIdentity, type Destination } from '../services/destination';
 import { SendRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
+import { qrPng } from '../services/qr-png';
 import { TotpService } from '../services/totp.service';
 import { factorView, type FactorView } from '../services/views';
 
@@ -123,7 +123,7 @@ export class EnrollFactorUseCase {
       totp: {
         secretBase32: secret,
         otpauthUri,
-        qrPng: await toBuffer(otpauthUri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 256 }),
+        qrPng: qrPng(otpauthUri),
         digits: TOTP_DIGITS,
         period: TOTP_PERIOD_SECONDS,
         algorithm: TOTP_ALGORITHM,

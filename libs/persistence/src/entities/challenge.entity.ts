@@ -59,6 +59,10 @@ export class ChallengeEntity {
   @Column({ name: 'code_length', type: 'integer', nullable: true })
   codeLength!: number | null;
 
+  /** PUSH with number matching: the number the login screen shows and the device must send back. */
+  @Column({ name: 'binding_code', type: 'varchar', length: 8, nullable: true })
+  bindingCode!: string | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;
 

@@ -50,6 +50,18 @@ export class FactorEntity {
   @Column({ name: 'totp_drift', type: 'integer', default: 0 })
   totpDrift!: number;
 
+  /** PUSH: the enrolled authenticator's id, what its request JWTs name as `sub`. */
+  @Column({ name: 'device_id', type: 'varchar', length: 40, nullable: true })
+  deviceId!: string | null;
+
+  /** PUSH: the device's EC P-256 public key (JWK JSON); it verifies every device request. */
+  @Column({ name: 'device_public_key', type: 'text', nullable: true })
+  devicePublicKey!: string | null;
+
+  /** PUSH: keyring envelope of the FCM registration token; null means the device polls. */
+  @Column({ name: 'push_token_enc', type: 'text', nullable: true })
+  pushTokenEnc!: string | null;
+
   @Column({ name: 'enroll_url', type: 'text', nullable: true })
   enrollUrl!: string | null;
 

@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ChallengeEntity } from './challenge.entity';
+import { EnrollmentTicketEntity } from './enrollment-ticket.entity';
 import { FactorEntity } from './factor.entity';
 import { RecoveryCodeEntity } from './recovery-code.entity';
 import { TenantEntity } from './tenant.entity';
@@ -16,4 +17,5 @@ export const ENTITIES = [
   UsedTotpStepEntity,
   UserStateEntity,
   AuditEventEntity,
+  EnrollmentTicketEntity,
 ];

@@ -21,7 +21,7 @@ export class ChallengeRepository {
   }
 
   findPendingForFactor(factorId: string): Promise<ChallengeEntity[]> {
-    return this.manager.find(ChallengeEntity, { where: { factorId, status: 'PENDING' } });
+    return this.manager.find(ChallengeEntity, { where: { factorId, status: 'PENDING' }, order: { createdAt: 'ASC' } });
   }
 
   /** The ownership check still open for a factor being enrolled. */

@@ -13,6 +13,14 @@ export class FactorRepository {
     return this.manager.findOne(FactorEntity, { where: { tenantId, id } });
   }
 
+  findById(id: string): Promise<FactorEntity | null> {
+    return this.manager.findOne(FactorEntity, { where: { id } });
+  }
+
+  findByDeviceId(deviceId: string): Promise<FactorEntity | null> {
+    return this.manager.findOne(FactorEntity, { where: { deviceId } });
+  }
+
   listForUser(tenantId: string, userId: string): Promise<FactorEntity[]> {
     return this.manager.find(FactorEntity, { where: { tenantId, userId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
@@ -65,7 +73,7 @@ export class FactorRepository {
     return this.manager
       .createQueryBuilder(FactorEntity, 'f')
       .where('f.id > :afterId', { afterId })
-      .andWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL)')
+      .andWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL OR f.push_token_enc IS NOT NULL)')
       .orderBy('f.id', 'ASC')
       .limit(limit)
       .getMany();

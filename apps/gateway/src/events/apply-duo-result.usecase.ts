@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { ChallengeEvent } from '@mfa/domain';
+import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
+import type { DuoResultEvent } from '@mfa/queue';
+import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { ChallengeNotifier } from '../services/challenge-notifier';
+import { Clock } from '../services/clock';
+import { LockoutService } from '../services/lockout.service';
+
+const EVENT_OF: Record<DuoResultEvent['result'], (reason: string) => ChallengeEvent> = {
+  allow: () => ({ type: 'approve' }),
+  deny: (reason) => ({ type: 'deny', reason }),
+  timeout: () => ({ type: 'expire' }),
+  error: (reason) => ({ type: 'fail', reason }),
+};
+
+/** The end of a Duo Push or phone auth, as the duo worker saw it in `auth_status`. */
+@Injectable()
+export class ApplyDuoResultUseCase {
+  constructor(
+    private readonly database: Database,
+    private readonly lifecycle: ChallengeLifecycle,
+    private readonly lockout: LockoutService,
+    private readonly notifier: ChallengeNotifier,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(event: DuoResultEvent): Promise<void> {
+    const found = await new ChallengeRepository(this.database.manager).findById(event.challengeId);
+    if (!found) return;
+    const now = this.clock.now();
+    const changed = await this.database.withUserLock(found.tenantId, found.userId, async (manager, state) => {
+      const challenge = await new ChallengeRepository(manager).findById(event.challengeId);
+      if (!challenge || challenge.status !== 'PENDING') return false; // settled already (canceled, expired)
+      if (challenge.delivery === 'QUEUED') challenge.delivery = event.result === 'error' ? 'FAILED' : 'SENT';
+      await this.lifecycle.settle(manager, challenge, EVENT_OF[event.result](event.reason), now);
+      if (event.result === 'allow') {
+        await this.lockout.recordSuccess(manager, state, now);
+        const factors = new FactorRepository(manager);
+        const factor = await factors.findById(challenge.factorId);
+        if (factor) {
+          factor.lastUsedAt = now;
+          await factors.save(factor);
+        }
+      }
+      return true;
+    });
+    if (changed) await this.notifier.publish(event.challengeId);
+  }
+}

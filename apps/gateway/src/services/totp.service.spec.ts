@@ -1,0 +1,108 @@
+import { base32Decode, totp } from '@mfa/testing';
+import { TotpService } from './totp.service';
+
+/** RFC 6238 Appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */
+const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const STEP_SECONDS = 30;
+
+/** Appendix B times (seconds) and the last 6 digits of the RFC's 8-digit SHA-1 values. */
+const RFC_VECTORS: [number, string][] = [
+  [59, '287082'],
+  [1111111109, '081804'],
+  [1111111111, '050471'],
+  [1234567890, '005924'],
+  [2000000000, '279037'],
+  [20000000000, '353130'],
+];
+
+const stepOf = (seconds: number): number => Math.floor(seconds / STEP_SECONDS);
+const options = (nowSeconds: number, extra: { driftSteps?: number; lastUsedStep?: number | null } = {}) => ({
+  driftSteps: extra.driftSteps ?? 0,
+  lastUsedStep: extra.lastUsedStep ?? null,
+  nowMs: nowSeconds * 1000,
+});
+
+describe('TotpService', () => {
+  const service = new TotpService();
+
+  it('decodes the RFC secret to the ASCII seed', () => {
+    expect(base32Decode(RFC_SECRET).toString('ascii')).toBe('12345678901234567890');
+  });
+
+  describe('verify against RFC 6238 Appendix B (SHA-1)', () => {
+    it.each(RFC_VECTORS)('T=%d → %s matches its own step with deltaSteps 0', async (seconds, code) => {
+      expect(totp(RFC_SECRET, seconds * 1000)).toBe(code); // the reference implementation agrees
+      expect(await service.verify(RFC_SECRET, code, options(seconds))).toEqual({ timeStep: stepOf(seconds), deltaSteps: 0 });
+    });
+
+    it.each(RFC_VECTORS)('T=%d: %s is accepted one step early or late', async (seconds, code) => {
+      expect(await service.verify(RFC_SECRET, code, options(seconds + STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds), deltaSteps: -1 });
+      expect(await service.verify(RFC_SECRET, code, options(seconds - STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds), deltaSteps: 1 });
+    });
+
+    it.each(RFC_VECTORS)('T=%d: %s is refused two steps early or late', async (seconds, code) => {
+      expect(await service.verify(RFC_SECRET, code, options(seconds + 2 * STEP_SECONDS))).toBeNull();
+      // Two steps before T=59 would be before the Unix epoch.
+      if (seconds >= 2 * STEP_SECONDS) expect(await service.verify(RFC_SECRET, code, options(seconds - 2 * STEP_SECONDS))).toBeNull();
+    });
+
+    it.each(RFC_VECTORS)('T=%d: %s is refused once its step was used (replay), accepted after the step before', async (seconds, code) => {
+      const step = stepOf(seconds);
+      expect(await service.verify(RFC_SECRET, code, options(seconds, { lastUsedStep: step }))).toBeNull();
+      expect(await service.verify(RFC_SECRET, code, options(seconds, { lastUsedStep: step - 1 }))).toEqual({ timeStep: step, deltaSteps: 0 });
+    });
+  });
+
+  it('refuses a code of a step before lastUsedStep, even inside the window', async () => {
+    const now = 1111111111;
+    const previous = totp(RFC_SECRET, (now - STEP_SECONDS) * 1000);
+    expect(await service.verify(RFC_SECRET, previous, options(now))).toEqual({ timeStep: stepOf(now) - 1, deltaSteps: -1 });
+    expect(await service.verify(RFC_SECRET, previous, options(now, { lastUsedStep: stepOf(now) }))).toBeNull();
+  });
+
+  it('centres the window on the remembered drift', async () => {
+    const now = 1234567890;
+    const threeAhead = totp(RFC_SECRET, (now + 3 * STEP_SECONDS) * 1000);
+    expect(await service.verify(RFC_SECRET, threeAhead, options(now))).toBeNull();
+    expect(await service.verify(RFC_SECRET, threeAhead, options(now, { driftSteps: 3 }))).toEqual({ timeStep: stepOf(now) + 3, deltaSteps: 0 });
+    const fourAhead = totp(RFC_SECRET, (now + 4 * STEP_SECONDS) * 1000);
+    expect(await service.verify(RFC_SECRET, fourAhead, options(now, { driftSteps: 3 }))).toEqual({ timeStep: stepOf(now) + 4, deltaSteps: 1 });
+    const current = totp(RFC_SECRET, now * 1000);
+    expect(await service.verify(RFC_SECRET, current, options(now, { driftSteps: 3 }))).toBeNull();
+  });
+
+  it('refuses a wrong code and a code of another secret', async () => {
+    expect(await service.verify(RFC_SECRET, '000000', options(59))).toBeNull();
+    const other = service.newSecret();
+    expect(await service.verify(other, '287082', options(59))).toBeNull();
+  });
+
+  // If the server clock steps back (NTP correction, a replica running behind) the last used step
+  // can lie ahead of the window. Such a code is simply not accepted; it must not throw.
+  it('answers null, not an exception, when lastUsedStep lies ahead of the window', async () => {
+    const now = 1111111111;
+    const code = totp(RFC_SECRET, now * 1000);
+    await expect(service.verify(RFC_SECRET, code, options(now, { lastUsedStep: stepOf(now) + 5 }))).resolves.toBeNull();
+  });
+
+  it('writes the Key Uri Format with every parameter spelled out', () => {
+    expect(service.uri('ACME Co', 'alice@example.com', RFC_SECRET)).toBe(
+      `otpauth://totp/ACME%20Co:alice%40example.com?secret=${RFC_SECRET}&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30`,
+    );
+    expect(service.uri('MFA Gateway', 'a:b/c?d&e', RFC_SECRET)).toBe(
+      `otpauth://totp/MFA%20Gateway:a%3Ab%2Fc%3Fd%26e?secret=${RFC_SECRET}&issuer=MFA%20Gateway&algorithm=SHA1&digits=6&period=30`,
+    );
+  });
+
+  it('makes new secrets of 32 base32 characters (160 bits), all distinct', async () => {
+    const secrets = Array.from({ length: 200 }, () => service.newSecret());
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+      expect(base32Decode(secret)).toHaveLength(20);
+    }
+    expect(new Set(secrets).size).toBe(secrets.length);
+    // A fresh secret works end to end with the reference implementation.
+    const now = 1_700_000_000;
+    expect(await service.verify(secrets[0], totp(secrets[0], now * 1000), options(now))).toEqual({ timeStep: stepOf(now), deltaSteps: 0 });
+  });
+});

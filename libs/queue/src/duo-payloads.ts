@@ -1,0 +1,90 @@
+import { isOneOf, isOptionalString, isInteger, isString, validatePayload } from './payload-validation';
+
+/**
+ * `duo` queue. Preauth (at enrollment) and passcode checks are answered through the job's
+ * return value, which the gateway awaits; an auth (Duo Push or phone call) runs asynchronously
+ * and reports its outcome on the `events` queue as `duo.result`.
+ */
+export type DuoFactor = 'push' | 'phone' | 'auto';
+
+export interface DuoPushInfo {
+  application: string;
+  ip: string;
+  action: string;
+  location: string;
+}
+
+export type DuoJob =
+  | { v: 1; kind: 'preauth'; factorId: string; sealedUsername: string }
+  | { v: 1; kind: 'auth'; challengeId: string; factorId: string; sealedUsername: string; factor: DuoFactor; ipaddr?: string; pushInfo: DuoPushInfo; ttlSeconds: number }
+  | { v: 1; kind: 'passcode'; challengeId: string; factorId: string; sealedUsername: string; sealedPasscode: string };
+
+/** What a preauth job returns: Duo's `result` and, for `enroll`, the enrollment portal. */
+export interface DuoPreauthResult {
+  result: 'auth' | 'enroll' | 'allow' | 'deny';
+  statusMessage: string;
+  enrollPortalUrl?: string;
+}
+
+/** What a passcode job returns. */
+export interface DuoPasscodeResult {
+  result: 'allow' | 'deny';
+  statusMessage: string;
+}
+
+/** `events` queue: the end of an asynchronous Duo auth. */
+export interface DuoResultEvent {
+  v: 1;
+  type: 'duo.result';
+  challengeId: string;
+  result: 'allow' | 'deny' | 'timeout' | 'error';
+  /** Human readable, from Duo's status message or ours; never the username. */
+  reason: string;
+}
+
+export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;
+export const sealedDuoPasscodeAad = (challengeId: string): string => `job:${challengeId}:duo-passcode`;
+
+const pushInfoValid = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  const info = value as Record<string, unknown>;
+  return ['application', 'ip', 'action', 'location'].every((key) => typeof info[key] === 'string' && (info[key] as string).length <= 512);
+};
+
+export function parseDuoJob(data: unknown): DuoJob {
+  const kind = (data as { kind?: unknown } | null)?.kind;
+  if (kind === 'preauth') {
+    return validatePayload<DuoJob>('duo job', data, { v: isOneOf(1), kind: isOneOf('preauth'), factorId: isString(64), sealedUsername: isString() } as never);
+  }
+  if (kind === 'passcode') {
+    return validatePayload<DuoJob>('duo job', data, {
+      v: isOneOf(1),
+      kind: isOneOf('passcode'),
+      challengeId: isString(64),
+      factorId: isString(64),
+      sealedUsername: isString(),
+      sealedPasscode: isString(),
+    } as never);
+  }
+  return validatePayload<DuoJob>('duo job', data, {
+    v: isOneOf(1),
+    kind: isOneOf('auth'),
+    challengeId: isString(64),
+    factorId: isString(64),
+    sealedUsername: isString(),
+    factor: isOneOf('push', 'phone', 'auto'),
+    ipaddr: isOptionalString(64),
+    pushInfo: pushInfoValid,
+    ttlSeconds: isInteger(1, 86_400),
+  } as never);
+}
+
+export function parseDuoResultEvent(data: unknown): DuoResultEvent {
+  return validatePayload<DuoResultEvent>('event', data, {
+    v: isOneOf(1),
+    type: isOneOf('duo.result'),
+    challengeId: isString(64),
+    result: isOneOf('allow', 'deny', 'timeout', 'error'),
+    reason: isString(255),
+  });
+}
