@@ -1,13 +1,12 @@
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import { Database } from '@mfa/persistence';
 import { createTestDatabase, freePort, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config/gateway-config';
 import { GatewayModule } from '../src/gateway.module';
-import { grpcOptions, setGrpcServing } from '../src/grpc/grpc-options';
+import { GATEWAY_APP_OPTIONS, startGatewayApp } from '../src/gateway-app';
 import { Clock } from '../src/services/clock';
 
 /** A clock the test moves by hand, starting at the real time. */
@@ -67,11 +66,8 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  app.connectMicroservice<MicroserviceOptions>(grpcOptions(grpcPort, '127.0.0.1'), { inheritAppConfig: true });
-  await app.startAllMicroservices();
-  await app.listen(httpPort, '127.0.0.1');
-  setGrpcServing(true);
+  const app = moduleRef.createNestApplication({ ...GATEWAY_APP_OPTIONS, logger: false });
+  await startGatewayApp(app, config, '127.0.0.1');
   const clients: MfaClient[] = [];
   const grpcAddress = `127.0.0.1:${grpcPort}`;
   return {

@@ -1,10 +1,16 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Keyring } from '@mfa/crypto';
 import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observability';
 import { Database, TenantAdmin } from '@mfa/persistence';
 import { JobProducer, OtpCodeStore } from '@mfa/queue';
+import { DeviceAuthService } from './device/device-auth.service';
+import { DeviceController } from './device/device.controller';
+import { DeviceJsonBodyMiddleware } from './device/json-body.middleware';
 import { ApplyDeliveryOutcomeUseCase } from './events/apply-delivery-outcome.usecase';
+import { DeviceChallengesUseCase } from './usecases/device-challenges.usecase';
+import { EnrollDeviceUseCase } from './usecases/enroll-device.usecase';
+import { RespondToChallengeUseCase } from './usecases/respond-to-challenge.usecase';
 import { ApplyDuoResultUseCase } from './events/apply-duo-result.usecase';
 import { ApplyPushTokenInvalidUseCase } from './events/apply-push-token-invalid.usecase';
 import { ChallengeEventsConsumer } from './events/challenge-events.consumer';
@@ -61,10 +67,13 @@ const USE_CASES = [
   ApplyDeliveryOutcomeUseCase,
   ApplyPushTokenInvalidUseCase,
   ApplyDuoResultUseCase,
+  EnrollDeviceUseCase,
+  DeviceChallengesUseCase,
+  RespondToChallengeUseCase,
 ];
 
 @Module({})
-export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class GatewayModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly database: Database,
@@ -78,7 +87,7 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [MfaController, HealthController, MetricsController],
+      controllers: [MfaController, DeviceController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: Keyring, useValue: config.keyring },
@@ -103,9 +112,14 @@ export class GatewayModule implements OnApplicationBootstrap, OnApplicationShutd
         OutOfBandDispatcher,
         ChallengeEventsConsumer,
         GrpcCallInterceptor,
+        DeviceAuthService,
         ...USE_CASES,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(DeviceJsonBodyMiddleware).forRoutes(DeviceController);
   }
 
   async onApplicationBootstrap(): Promise<void> {

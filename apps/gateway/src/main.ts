@@ -1,22 +1,19 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { createLogger } from '@mfa/observability';
 import { exitOnSignal } from '@mfa/worker-host';
 import { ConfigError, loadGatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
-import { grpcOptions, setGrpcServing } from './grpc/grpc-options';
+import { GATEWAY_APP_OPTIONS, startGatewayApp } from './gateway-app';
+import { setGrpcServing } from './grpc/grpc-options';
 
 const logger = createLogger('gateway');
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   for (const notice of config.notices) logger.warn(notice);
-  const app = await NestFactory.create(GatewayModule.forRoot(config), { logger: ['error', 'warn'] });
-  app.connectMicroservice<MicroserviceOptions>(grpcOptions(config.grpcPort), { inheritAppConfig: true });
-  await app.startAllMicroservices();
-  await app.listen(config.httpPort, '0.0.0.0');
-  setGrpcServing(true);
+  const app = await NestFactory.create(GatewayModule.forRoot(config), { ...GATEWAY_APP_OPTIONS, logger: ['error', 'warn'] });
+  await startGatewayApp(app, config);
   logger.info({ grpcPort: config.grpcPort, httpPort: config.httpPort, database: config.databaseUrl.split(':')[0] }, 'gateway ready');
   if (config.bootstrapApiKey && !config.production && !process.env.MFA_BOOTSTRAP_API_KEY) {
     // Development only: the operator needs this key to make the first call.

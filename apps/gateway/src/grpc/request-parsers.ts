@@ -86,8 +86,9 @@ export function parseStartChallenge(request: pb.StartChallengeRequest): StartCha
   };
 }
 
+/** An empty code asks about a challenge answered elsewhere (PUSH on the device, Duo). */
 export function parseVerifyChallenge(request: pb.VerifyChallengeRequest): VerifyChallengeCommand {
-  return { challengeId: parseId('challenge_id', request.challenge_id), code: parseOtpCode(request.code) };
+  return { challengeId: parseId('challenge_id', request.challenge_id), code: request.code ? parseOtpCode(request.code) : '' };
 }
 
 export function parsePolicy(request: pb.Policy): PolicyInput {

@@ -40,7 +40,7 @@ export const toEnrollFactorResponse = (r: EnrollFactorResult): pb.EnrollFactorRe
   totp: r.totp
     ? { secret_base32: r.totp.secretBase32, otpauth_uri: r.totp.otpauthUri, qr_png: r.totp.qrPng, digits: r.totp.digits, period: r.totp.period, algorithm: r.totp.algorithm }
     : null,
-  push: null,
+  push: r.push ? { enrollment_ticket: r.push.ticket, enrollment_uri: r.push.uri, qr_png: r.push.qrPng, expires_at: rfc3339(r.push.expiresAt) } : null,
   challenge_id: r.challengeId ?? '',
 });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { newId } from '@mfa/crypto';
+import { randomInt } from 'node:crypto';
 import { AuditEventType, isOutOfBand } from '@mfa/domain';
 import { AuditRepository, ChallengeEntity, ChallengeRepository, Database, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
 import { GatewayMetrics } from '@mfa/observability';
@@ -31,6 +32,7 @@ export class ChallengeFactory {
 
   async create(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, spec: NewChallenge, now: number): Promise<ChallengeEntity> {
     const outOfBand = isOutOfBand(factor.type);
+    const pushed = factor.type === 'PUSH' && factor.pushTokenEnc !== null;
     const challenge = Object.assign(new ChallengeEntity(), {
       id: newId('chl'),
       tenantId: tenant.tenantId,
@@ -39,13 +41,15 @@ export class ChallengeFactory {
       type: factor.type,
       purpose: spec.purpose,
       status: 'PENDING' as const,
-      delivery: outOfBand ? ('QUEUED' as const) : ('NOT_REQUIRED' as const),
+      delivery: outOfBand || pushed ? ('QUEUED' as const) : ('NOT_REQUIRED' as const),
       reason: '',
       attemptsRemaining: tenant.policy.maxVerifyAttempts,
       idempotencyKey: spec.idempotencyKey || null,
       context: spec.context ? JSON.stringify(spec.context) : null,
       locale: spec.locale || factor.locale,
       codeLength: outOfBand ? tenant.policy.otpLength : null,
+      // Number matching: two digits the login screen shows and the user enters on the device.
+      bindingCode: factor.type === 'PUSH' && tenant.policy.numberMatching ? String(randomInt(10, 100)) : null,
       createdAt: now,
       expiresAt: now + tenant.policy.otpTtlSeconds * 1000,
       resolvedAt: null,
@@ -71,7 +75,7 @@ export class ChallengeFactory {
    * fails at once (never left pending with nothing on its way) and the caller gets UNAVAILABLE.
    */
   async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
-    if (!isOutOfBand(factor.type)) return;
+    if (challenge.delivery !== 'QUEUED') return;
     try {
       await this.dispatcher.dispatch(challenge, factor);
     } catch (error) {

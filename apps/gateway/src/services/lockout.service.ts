@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { afterFailure, afterSuccess, AuditEventType, isLocked, lockedFor, resourceExhausted, type LockoutState, type Policy } from '@mfa/domain';
+import { afterFailure, afterSuccess, AuditEventType, isLocked, lockedFor, lockNow, resourceExhausted, type LockoutState, type Policy } from '@mfa/domain';
 import { AuditRepository, UserStateRepository, type UserStateEntity } from '@mfa/persistence';
 import { GatewayMetrics } from '@mfa/observability';
 
@@ -35,6 +35,17 @@ export class LockoutService {
       );
     }
     return Math.max(0, policy.lockoutThreshold - next.consecutiveFailures);
+  }
+
+  /** "This wasn't me": lock the user at once, as reaching the threshold would. */
+  async lockForFraud(manager: EntityManager, state: UserStateEntity, policy: Policy, now: number): Promise<void> {
+    const next = lockNow(toLockoutState(state), policy, now);
+    await this.save(manager, state, next, now);
+    this.metrics.lockouts.inc();
+    await new AuditRepository(manager).append(
+      { tenantId: state.tenantId, userId: state.userId, type: AuditEventType.UserLocked, details: { until: new Date(next.lockedUntilMs ?? now).toISOString(), cause: 'fraud_reported' } },
+      now,
+    );
   }
 
   async recordSuccess(manager: EntityManager, state: UserStateEntity, now: number): Promise<void> {

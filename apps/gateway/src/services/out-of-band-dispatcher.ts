@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
-import { factorDestinationAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { JobIds, JobProducer, QueueName, sealedDestinationAad, type OutOfBandChannel } from '@mfa/queue';
+import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
+import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedPushTokenAad, type OutOfBandChannel } from '@mfa/queue';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
 
-/** Hands an out-of-band challenge to the otp worker, with its destination sealed for the job. */
+/**
+ * Hands a challenge to the worker that delivers it: out-of-band ones to the otp worker, push ones
+ * to the push worker; whatever the job needs in secret (address, FCM token) is sealed for it.
+ */
 @Injectable()
 export class OutOfBandDispatcher {
   constructor(
@@ -18,6 +21,7 @@ export class OutOfBandDispatcher {
   ) {}
 
   async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+    if (factor.type === 'PUSH') return this.dispatchPush(challenge, factor);
     if (!factor.destinationEnc || challenge.codeLength === null) throw new Error(`factor ${factor.id} has no destination`);
     const destination = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     try {
@@ -32,6 +36,22 @@ export class OutOfBandDispatcher {
         locale: challenge.locale,
         purpose: challenge.purpose,
         issuer: this.config.issuer,
+      });
+    } catch {
+      throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
+    }
+  }
+
+  private async dispatchPush(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+    if (!factor.pushTokenEnc) return;
+    const token = this.keyring.decryptText(factor.pushTokenEnc, factorPushTokenAad(factor.id));
+    try {
+      await this.producer.add(QueueName.Push, JobIds.push(challenge.id), {
+        v: 1,
+        challengeId: challenge.id,
+        factorId: factor.id,
+        sealedToken: this.keyring.encrypt(token, sealedPushTokenAad(challenge.id)),
+        ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
       });
     } catch {
       throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');

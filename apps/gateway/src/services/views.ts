@@ -37,7 +37,7 @@ export const factorView = (f: FactorEntity): FactorView => ({
   enrollUrl: f.enrollUrl,
 });
 
-export const challengeView = (c: ChallengeEntity, bindingCode = ''): ChallengeView => ({
+export const challengeView = (c: ChallengeEntity): ChallengeView => ({
   id: c.id,
   userId: c.userId,
   factorId: c.factorId,
@@ -47,6 +47,6 @@ export const challengeView = (c: ChallengeEntity, bindingCode = ''): ChallengeVi
   createdAt: c.createdAt,
   expiresAt: c.expiresAt,
   attemptsRemaining: c.attemptsRemaining,
-  bindingCode,
+  bindingCode: c.bindingCode ?? '',
   reason: c.reason,
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { blindIndex, blindIndexes, Keyring, newId } from '@mfa/crypto';
+import { blindIndex, blindIndexes, Keyring, newId, newSecretToken } from '@mfa/crypto';
 import {
   AuditEventType,
   DomainError,
@@ -15,7 +15,7 @@ import {
   type FactorType,
   type OutOfBandFactorType,
 } from '@mfa/domain';
-import { AuditRepository, ChallengeRepository, Database, FactorEntity, factorDestinationAad, factorSecretAad, FactorRepository } from '@mfa/persistence';
+import { AuditRepository, ChallengeRepository, Database, EnrollmentTicketEntity, EnrollmentTicketRepository, FactorEntity, factorDestinationAad, factorSecretAad, FactorRepository } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { ChallengeFactory } from '../services/challenge-factory.service';
@@ -27,6 +27,7 @@ import type { TenantContext } from '../services/tenant-context';
 import { qrPng } from '../services/qr-png';
 import { TotpService } from '../services/totp.service';
 import { factorView, type FactorView } from '../services/views';
+import { enrollmentTicketHash } from './enroll-device.usecase';
 
 export interface EnrollFactorCommand {
   userId: string;
@@ -46,11 +47,22 @@ export interface TotpEnrollment {
   algorithm: string;
 }
 
+export interface PushEnrollment {
+  ticket: string;
+  uri: string;
+  qrPng: Buffer;
+  expiresAt: number;
+}
+
 export interface EnrollFactorResult {
   factor: FactorView;
   totp?: TotpEnrollment;
+  push?: PushEnrollment;
   challengeId?: string;
 }
+
+/** A push enrollment ticket is single use and lives this long (API.md §2). */
+export const ENROLLMENT_TICKET_TTL_MS = 10 * 60_000;
 
 /** Enough for every device a person owns; a bound keeps one user from filling the table. */
 export const MAX_FACTORS_PER_USER = 20;
@@ -75,6 +87,7 @@ export class EnrollFactorUseCase {
       throw failedPrecondition(`factor type ${command.type} is not allowed by the tenant policy`);
     }
     if (command.type === 'TOTP') return this.enrollTotp(tenant, command);
+    if (command.type === 'PUSH') return this.enrollPush(tenant, command);
     if (isOutOfBand(command.type) && command.destination) return this.enrollOutOfBand(tenant, command.type, command.destination, command);
     throw new DomainError(DomainErrorCode.Unimplemented, `factor type ${command.type} is not available yet`);
   }
@@ -129,6 +142,29 @@ export class EnrollFactorUseCase {
         algorithm: TOTP_ALGORITHM,
       },
     };
+  }
+
+  /**
+   * PUSH: a pending factor and a single-use ticket (stored as its hash) that the authenticator
+   * app redeems at POST /device/v1/enroll, found in the URI and QR code it scans.
+   */
+  private async enrollPush(tenant: TenantContext, command: EnrollFactorCommand): Promise<EnrollFactorResult> {
+    const now = this.clock.now();
+    const label = command.label || command.userId;
+    const factor = this.newFactor(tenant, command, command.label || 'Authenticator', now);
+    const ticket = newSecretToken(32);
+    const expiresAt = now + ENROLLMENT_TICKET_TTL_MS;
+    await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
+      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await new FactorRepository(manager).insert(factor);
+      await new EnrollmentTicketRepository(manager).insert(
+        Object.assign(new EnrollmentTicketEntity(), { ticketHash: enrollmentTicketHash(ticket), tenantId: tenant.tenantId, factorId: factor.id, expiresAt, usedAt: null }),
+      );
+      await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'PUSH' } }, now);
+    });
+    const query = [`v=1`, `ticket=${encodeURIComponent(ticket)}`, `base_url=${encodeURIComponent(this.config.publicBaseUrl)}`, `issuer=${encodeURIComponent(this.config.issuer)}`, `label=${encodeURIComponent(label)}`].join('&');
+    const uri = `mfa-push://enroll?${query}`;
+    return { factor: factorView(factor), push: { ticket, uri, qrPng: qrPng(uri), expiresAt } };
   }
 
   /** SMS, voice, e-mail: store the address sealed, and send a code to prove the user owns it. */

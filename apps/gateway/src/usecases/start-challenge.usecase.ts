@@ -30,7 +30,7 @@ export function pickDefaultFactor(factors: FactorEntity[]): FactorEntity | undef
   return used[0] ?? active[0];
 }
 
-const STARTABLE = new Set(['TOTP', 'SMS', 'VOICE', 'EMAIL']);
+const STARTABLE = new Set(['TOTP', 'SMS', 'VOICE', 'EMAIL', 'PUSH']);
 
 @Injectable()
 export class StartChallengeUseCase {

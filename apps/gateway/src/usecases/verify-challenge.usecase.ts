@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { assertCodeShape, failedPrecondition, notFound } from '@mfa/domain';
+import { assertCodeShape, failedPrecondition, invalidArgument, notFound } from '@mfa/domain';
 import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
@@ -9,6 +9,7 @@ import { CodeChecker } from '../services/code-checker.service';
 import { LockoutService } from '../services/lockout.service';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
+import { GetChallengeUseCase } from './get-challenge.usecase';
 
 export interface VerifyChallengeCommand {
   challengeId: string;
@@ -21,6 +22,9 @@ export interface VerifyResult {
   attemptsRemaining: number;
 }
 
+/** PUSH is answered on the device, Duo in the Duo app: VerifyChallenge without a code reports the outcome. */
+const answeredElsewhere = (type: string): boolean => type === 'PUSH' || type === 'DUO';
+
 @Injectable()
 export class VerifyChallengeUseCase {
   constructor(
@@ -30,12 +34,18 @@ export class VerifyChallengeUseCase {
     private readonly lockout: LockoutService,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly getChallenge: GetChallengeUseCase,
     private readonly clock: Clock,
   ) {}
 
   async execute(tenant: TenantContext, command: VerifyChallengeCommand): Promise<VerifyResult> {
     const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, command.challengeId);
     if (!found) throw notFound('challenge');
+    if (answeredElsewhere(found.type)) {
+      if (command.code === '') return this.outcomeOf(tenant, command.challengeId);
+    } else if (command.code === '') {
+      throw invalidArgument('code', 'code is required');
+    }
     // A code of the wrong shape is malformed input: refused before it can use an attempt.
     assertCodeShape(command.code, this.codes.expectedDigits(found));
     const now = this.clock.now();
@@ -66,5 +76,11 @@ export class VerifyChallengeUseCase {
     await this.notifier.publish(command.challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
     return { ok: outcome.ok, challenge: challengeView(outcome.challenge), attemptsRemaining: outcome.challenge.attemptsRemaining };
+  }
+
+  /** ok when the challenge was approved where it was answered; uses no attempt. */
+  private async outcomeOf(tenant: TenantContext, challengeId: string): Promise<VerifyResult> {
+    const challenge = await this.getChallenge.execute(tenant, challengeId);
+    return { ok: challenge.status === 'APPROVED', challenge, attemptsRemaining: challenge.attemptsRemaining };
   }
 }

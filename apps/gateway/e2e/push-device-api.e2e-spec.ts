@@ -1,0 +1,178 @@
+import { status } from '@grpc/grpc-js';
+import { generateKeyPairSync } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { MfaClient } from '@mfa/client';
+import type { Challenge } from '@mfa/contracts';
+import { createBullConnection, JobIds, parsePushJob, QueueName, sealedPushTokenAad } from '@mfa/queue';
+import { grpcError } from './grpc-expect';
+import { startGateway, type RunningGateway } from './gateway-harness';
+import { TestDevice } from './test-device';
+
+describe.each(['sqlite', 'postgres'] as const)('push factors and the device API (%s)', (driver) => {
+  let gateway: RunningGateway;
+  let client: MfaClient;
+  const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+  beforeAll(async () => {
+    gateway = await startGateway({ driver });
+    client = gateway.client();
+  });
+  afterAll(async () => {
+    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
+    await gateway.close();
+    if (keys.length) await connection.del(...keys);
+    connection.disconnect();
+  });
+
+  async function enrolledDevice(userId: string, push: Record<string, unknown> = { platform: 'none' }): Promise<TestDevice> {
+    const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_PUSH', label: `${userId}@example.com` });
+    const device = new TestDevice(gateway.httpUrl, () => gateway.clock.now());
+    const result = await device.enroll(enrollment.push!.enrollment_ticket, push);
+    expect(result.status).toBe(201);
+    return device;
+  }
+
+  it('enrolls a device from the ticket in the enrollment URI; the ticket works once', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'pia', type: 'FACTOR_TYPE_PUSH', label: 'pia@example.com' });
+    expect(enrollment.factor).toMatchObject({ type: 'FACTOR_TYPE_PUSH', status: 'FACTOR_STATUS_PENDING' });
+    const push = enrollment.push!;
+    const uri = new URL(push.enrollment_uri);
+    expect(uri.protocol).toBe('mfa-push:');
+    expect(Object.fromEntries(uri.searchParams)).toEqual({ v: '1', ticket: push.enrollment_ticket, base_url: gateway.config.publicBaseUrl, issuer: 'MFA Gateway', label: 'pia@example.com' });
+    expect(push.qr_png.subarray(1, 4).toString()).toBe('PNG');
+    expect(Date.parse(push.expires_at) - Date.now()).toBeGreaterThan(9 * 60_000);
+
+    const device = new TestDevice(gateway.httpUrl, () => gateway.clock.now());
+    expect((await device.enroll('not-a-ticket')).body).toEqual({ error: { code: 'invalid_ticket', message: expect.any(String) } });
+    const enrolled = await device.enroll(push.enrollment_ticket);
+    expect(enrolled).toEqual({ status: 201, body: { device_id: expect.any(String), factor_id: enrollment.factor.id } });
+    expect((await new TestDevice(gateway.httpUrl, () => gateway.clock.now()).enroll(push.enrollment_ticket)).status).toBe(400);
+    expect((await client.listFactors({ user_id: 'pia' })).factors[0]).toMatchObject({ status: 'FACTOR_STATUS_ACTIVE', display: 'Test phone' });
+  });
+
+  it('refuses an expired ticket and a malformed enrollment body', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'old', type: 'FACTOR_TYPE_PUSH' });
+    gateway.clock.advance(11 * 60_000);
+    expect((await new TestDevice(gateway.httpUrl, () => gateway.clock.now()).enroll(enrollment.push!.enrollment_ticket)).body).toMatchObject({ error: { code: 'invalid_ticket' } });
+    const device = new TestDevice(gateway.httpUrl, () => gateway.clock.now());
+    const withPrivate = await device.request('POST', '/device/v1/enroll', { body: { ticket: 'x', public_key: { ...device.publicJwk, d: 'AAAA' }, push: { platform: 'none' } }, token: null });
+    expect(withPrivate.status).toBe(400);
+    const notJson = await fetch(`${gateway.httpUrl}/device/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: { code: 'bad_request', message: expect.any(String) } });
+  });
+
+  it('shows the login context to the device, never the binding code, and approves with the right number', async () => {
+    const device = await enrolledDevice('ann');
+    const challenge = await client.startChallenge({ user_id: 'ann', context: { application: 'Console', ip: '203.0.113.7', user_agent: 'Firefox', action: 'login', location: 'Berlin, DE' } });
+    expect(challenge).toMatchObject({ type: 'FACTOR_TYPE_PUSH', status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
+    expect(challenge.binding_code).toMatch(/^\d{2}$/);
+
+    const seen: string[] = [];
+    const watched = new Promise<void>((resolve, reject) => {
+      const stream = client.watchChallenge({ challenge_id: challenge.id });
+      stream.on('data', (c: Challenge) => seen.push(c.status));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+
+    const pending = await device.request('GET', '/device/v1/challenges?status=pending');
+    expect(pending.status).toBe(200);
+    expect(pending.body.challenges).toEqual([
+      { id: challenge.id, status: 'PENDING', created_at: challenge.created_at, expires_at: challenge.expires_at, context: { application: 'Console', ip: '203.0.113.7', user_agent: 'Firefox', action: 'login', location: 'Berlin, DE' }, number_matching: true },
+    ]);
+    const detail = await device.request('GET', `/device/v1/challenges/${challenge.id}`);
+    expect(JSON.stringify(detail.body)).not.toContain(`"${challenge.binding_code}"`);
+
+    const approved = await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code });
+    expect(approved).toEqual({ status: 200, body: { status: 'APPROVED' } });
+    await watched;
+    expect(seen).toEqual(['CHALLENGE_STATUS_PENDING', 'CHALLENGE_STATUS_APPROVED']);
+    expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: true });
+    expect((await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code })).status).toBe(409);
+  });
+
+  it('counts a wrong number as a failed attempt (403 binding_mismatch)', async () => {
+    const device = await enrolledDevice('ben');
+    const challenge = await client.startChallenge({ user_id: 'ben' });
+    const wrong = challenge.binding_code === '10' ? '11' : '10';
+    expect(await device.respond(challenge.id, 'approve', { binding_code: wrong })).toEqual({ status: 403, body: { error: { code: 'binding_mismatch', message: expect.any(String) } } });
+    expect((await client.getChallenge({ challenge_id: challenge.id })).attempts_remaining).toBe(4);
+    expect((await device.respond(challenge.id, 'approve')).status).toBe(403);
+    expect((await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code })).body).toEqual({ status: 'APPROVED' });
+  });
+
+  it('denies, and a fraud report locks the user at once with an audit event', async () => {
+    const device = await enrolledDevice('cat');
+    const denied = await client.startChallenge({ user_id: 'cat' });
+    expect((await device.respond(denied.id, 'deny')).body).toEqual({ status: 'DENIED' });
+    expect(await client.getChallenge({ challenge_id: denied.id })).toMatchObject({ status: 'CHALLENGE_STATUS_DENIED', reason: 'denied on the device' });
+
+    const fraud = await client.startChallenge({ user_id: 'cat' });
+    expect((await device.respond(fraud.id, 'deny', { fraud: true })).body).toEqual({ status: 'DENIED' });
+    const locked = await grpcError(client.startChallenge({ user_id: 'cat' }), status.RESOURCE_EXHAUSTED);
+    expect(Number(locked.metadata.get('retry-after')[0])).toBeGreaterThan(0);
+    expect((await client.getUserStatus({ user_id: 'cat' })).locked_until).not.toBe('');
+    const audit = await client.listAuditEvents({ user_id: 'cat' });
+    expect(audit.events.map((e) => e.type)).toEqual(expect.arrayContaining(['fraud_reported', 'user_locked', 'challenge_denied']));
+  });
+
+  it('refuses to approve an expired challenge (409) and reports it EXPIRED', async () => {
+    const device = await enrolledDevice('dan');
+    const challenge = await client.startChallenge({ user_id: 'dan' });
+    gateway.clock.advance(301_000);
+    expect((await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code })).status).toBe(409);
+    expect((await client.getChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_EXPIRED');
+  });
+
+  it('refuses forged, foreign, replayed, expired and over-long tokens, changing nothing', async () => {
+    const device = await enrolledDevice('eve');
+    const other = await enrolledDevice('fay');
+    const challenge = await client.startChallenge({ user_id: 'eve' });
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const path = '/device/v1/challenges?status=pending';
+    expect((await device.request('GET', path, { token: null })).status).toBe(401);
+    expect((await device.request('GET', path, { token: device.token({}, stranger) })).status).toBe(401);
+    expect((await device.request('GET', path, { token: device.token({}, other.privateKey) })).status).toBe(401);
+    const once = device.token();
+    expect((await device.request('GET', path, { token: once })).status).toBe(200);
+    expect((await device.request('GET', path, { token: once })).status).toBe(401);
+    const past = Math.floor(gateway.clock.now() / 1000) - 600;
+    expect((await device.request('GET', path, { token: device.token({ iat: past, exp: past + 60 }) })).status).toBe(401);
+    const now = Math.floor(gateway.clock.now() / 1000);
+    expect((await device.request('GET', path, { token: device.token({ iat: now, exp: now + 3600 }) })).status).toBe(401);
+    expect((await device.request('GET', path, { token: device.token({}, device.privateKey).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')) })).status).toBe(401);
+    // Another device cannot see or answer this challenge; a response signed by another key fails.
+    expect((await other.request('GET', `/device/v1/challenges/${challenge.id}`)).status).toBe(404);
+    expect((await other.respond(challenge.id, 'approve', { binding_code: challenge.binding_code })).status).toBe(404);
+    expect((await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code }, stranger)).status).toBe(401);
+    expect((await client.getChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_PENDING');
+  });
+
+  it('pushes to a device with an FCM token, and after a dead-token report falls back to polling', async () => {
+    const device = await enrolledDevice('gus', { platform: 'fcm', token: 'fcm-token-gus-123' });
+    const pushed = await client.startChallenge({ user_id: 'gus' });
+    expect(pushed.delivery).toBe('DELIVERY_STATUS_QUEUED');
+    const pushQueue = new Queue(QueueName.Push, { connection, prefix: gateway.config.queuePrefix });
+    const events = new Queue(QueueName.Events, { connection, prefix: gateway.config.queuePrefix });
+    try {
+      const job = await pushQueue.getJob(JobIds.push(pushed.id));
+      const payload = parsePushJob(job!.data);
+      expect(JSON.stringify(job!.data)).not.toContain('fcm-token-gus-123');
+      expect(gateway.config.keyring.decryptText(payload.sealedToken, sealedPushTokenAad(pushed.id))).toBe('fcm-token-gus-123');
+
+      await events.add('events', { v: 1, type: 'push.token_invalid', challengeId: pushed.id, factorId: device.factorId, provider: 'fcm' }, { jobId: JobIds.tokenInvalid(pushed.id) });
+      const deadline = Date.now() + 10_000;
+      while ((await client.getChallenge({ challenge_id: pushed.id })).delivery !== 'DELIVERY_STATUS_FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(await client.getChallenge({ challenge_id: pushed.id })).toMatchObject({ status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_FAILED' });
+      const polled = await client.startChallenge({ user_id: 'gus' });
+      expect(polled.delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
+      expect(await pushQueue.getJob(JobIds.push(polled.id))).toBeUndefined();
+      const pending = await device.request('GET', '/device/v1/challenges?status=pending');
+      expect((pending.body.challenges as { id: string }[]).map((c) => c.id)).toEqual([pushed.id, polled.id]);
+    } finally {
+      await pushQueue.close();
+      await events.close();
+    }
+  });
+});

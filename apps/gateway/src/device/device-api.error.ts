@@ -1,0 +1,59 @@
+import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Response } from 'express';
+import { assertUnreachable, DomainError, DomainErrorCode } from '@mfa/domain';
+import { isInfrastructureOutage } from '../grpc/grpc-status';
+
+/** An error the device API answers with its own status and `{error: {code, message}}` body. */
+export class DeviceApiError extends Error {
+  override name = 'DeviceApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+function fromDomain(error: DomainError): DeviceApiError {
+  switch (error.code) {
+    case DomainErrorCode.InvalidArgument:
+      return new DeviceApiError(400, 'bad_request', error.message);
+    case DomainErrorCode.NotFound:
+      return new DeviceApiError(404, 'not_found', error.message);
+    case DomainErrorCode.FailedPrecondition:
+      return new DeviceApiError(409, 'not_pending', error.message);
+    case DomainErrorCode.ResourceExhausted:
+      return new DeviceApiError(429, error.details.reason ?? 'rate_limited', error.message, error.details.retryAfterSeconds);
+    case DomainErrorCode.Unauthenticated:
+      return new DeviceApiError(401, 'unauthorized', error.message);
+    case DomainErrorCode.PermissionDenied:
+      return new DeviceApiError(403, error.details.reason ?? 'forbidden', error.message);
+    case DomainErrorCode.Unavailable:
+      return new DeviceApiError(503, 'unavailable', error.message);
+    case DomainErrorCode.AlreadyExists:
+      return new DeviceApiError(409, 'already_exists', error.message);
+    case DomainErrorCode.Unimplemented:
+    case DomainErrorCode.Internal:
+      return new DeviceApiError(500, 'internal', 'internal error');
+    default:
+      return assertUnreachable(error.code);
+  }
+}
+
+/** Shapes every device API failure as API.md §2 says; nothing internal leaks into the body. */
+@Catch()
+export class DeviceApiExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    let error: DeviceApiError;
+    if (exception instanceof DeviceApiError) error = exception;
+    else if (exception instanceof DomainError) error = fromDomain(exception);
+    else if (exception instanceof HttpException && exception.getStatus() === 404) error = new DeviceApiError(404, 'not_found', 'no such resource');
+    else if (isInfrastructureOutage(exception)) error = new DeviceApiError(503, 'unavailable', 'a backing service is unavailable, retry later');
+    else error = new DeviceApiError(500, 'internal', 'internal error');
+    if (error.retryAfterSeconds) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    response.status(error.status).json({ error: { code: error.code, message: error.message } });
+  }
+}

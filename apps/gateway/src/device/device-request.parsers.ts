@@ -1,0 +1,52 @@
+import { DeviceApiError } from './device-api.error';
+import { type DeviceJwtError, parseDevicePublicKey } from './device-jwt';
+import type { EnrollDeviceCommand } from '../usecases/enroll-device.usecase';
+import type { DeviceResponse } from '../usecases/respond-to-challenge.usecase';
+
+const badRequest = (message: string): DeviceApiError => new DeviceApiError(400, 'bad_request', message);
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function parseEnrollDevice(body: unknown): EnrollDeviceCommand {
+  if (!isObject(body)) throw badRequest('body must be a JSON object');
+  const { ticket, public_key: publicKey, push, name } = body;
+  if (typeof ticket !== 'string' || ticket.length === 0 || ticket.length > 128) throw new DeviceApiError(400, 'invalid_ticket', 'the enrollment ticket is unknown, used or expired');
+  let jwk;
+  try {
+    jwk = parseDevicePublicKey(publicKey).jwk;
+  } catch (error) {
+    throw badRequest((error as DeviceJwtError).message);
+  }
+  if (!isObject(push) || (push.platform !== 'fcm' && push.platform !== 'none')) throw badRequest('push.platform must be "fcm" or "none"');
+  let pushToken: string | null = null;
+  if (push.platform === 'fcm') {
+    if (typeof push.token !== 'string' || push.token.length === 0 || push.token.length > 4096 || CONTROL.test(push.token)) throw badRequest('push.token is required for platform "fcm"');
+    pushToken = push.token;
+  }
+  const deviceName = name === undefined ? 'Authenticator' : name;
+  if (typeof deviceName !== 'string' || deviceName.trim().length === 0 || deviceName.length > 64 || CONTROL.test(deviceName)) throw badRequest('name must be 1 to 64 characters');
+  return { ticket, publicKey: jwk, pushToken, name: deviceName.trim() };
+}
+
+/** The signed response's claims, checked against the challenge in the path. */
+export function parseDeviceResponse(pathChallengeId: string, claims: Record<string, unknown>): DeviceResponse {
+  if (claims.challenge_id !== pathChallengeId) throw badRequest('response is for another challenge');
+  if (claims.decision !== 'approve' && claims.decision !== 'deny') throw badRequest('decision must be "approve" or "deny"');
+  if (claims.binding_code !== undefined && (typeof claims.binding_code !== 'string' || claims.binding_code.length > 16)) throw badRequest('binding_code must be a string');
+  if (claims.fraud !== undefined && typeof claims.fraud !== 'boolean') throw badRequest('fraud must be a boolean');
+  return { challengeId: pathChallengeId, decision: claims.decision, bindingCode: claims.binding_code as string | undefined, fraud: claims.decision === 'deny' && claims.fraud === true };
+}
+
+export function parseResponseBody(body: unknown): string {
+  if (!isObject(body) || typeof body.response !== 'string' || body.response.length === 0) throw badRequest('body must be {"response": "<JWS>"}');
+  return body.response;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+export function parseChallengeIdParam(id: string): string {
+  if (!ID.test(id)) throw new DeviceApiError(404, 'not_found', 'challenge not found');
+  return id;
+}

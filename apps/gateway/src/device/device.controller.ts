@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { EnrollDeviceUseCase } from '../usecases/enroll-device.usecase';
+import { DeviceChallengesUseCase, type DeviceChallengeView } from '../usecases/device-challenges.usecase';
+import { RespondToChallengeUseCase } from '../usecases/respond-to-challenge.usecase';
+import { DeviceApiError, DeviceApiExceptionFilter } from './device-api.error';
+import { DeviceAuthService } from './device-auth.service';
+import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parseResponseBody } from './device-request.parsers';
+
+/** The authenticator app's API (API.md §2): JSON, every call but enroll signed by the device key. */
+@Controller('device/v1')
+@UseFilters(DeviceApiExceptionFilter)
+export class DeviceController {
+  constructor(
+    private readonly auth: DeviceAuthService,
+    private readonly enrollDevice: EnrollDeviceUseCase,
+    private readonly challenges: DeviceChallengesUseCase,
+    private readonly respond: RespondToChallengeUseCase,
+  ) {}
+
+  @Post('enroll')
+  @HttpCode(201)
+  async enroll(@Body() body: unknown): Promise<{ device_id: string; factor_id: string }> {
+    const { deviceId, factorId } = await this.enrollDevice.execute(parseEnrollDevice(body));
+    return { device_id: deviceId, factor_id: factorId };
+  }
+
+  @Get('challenges')
+  async list(@Headers('authorization') authorization: string | undefined, @Query('status') status: string | undefined): Promise<{ challenges: DeviceChallengeView[] }> {
+    const device = await this.auth.authenticate(authorization);
+    if (status !== undefined && status !== 'pending') throw new DeviceApiError(400, 'bad_request', 'status must be "pending"');
+    return { challenges: await this.challenges.pending(device) };
+  }
+
+  @Get('challenges/:id')
+  async get(@Headers('authorization') authorization: string | undefined, @Param('id') id: string): Promise<DeviceChallengeView> {
+    const device = await this.auth.authenticate(authorization);
+    return this.challenges.one(device, parseChallengeIdParam(id));
+  }
+
+  @Post('challenges/:id/response')
+  @HttpCode(200)
+  async answer(@Headers('authorization') authorization: string | undefined, @Param('id') id: string, @Body() body: unknown): Promise<{ status: string }> {
+    const device = await this.auth.authenticate(authorization);
+    const challengeId = parseChallengeIdParam(id);
+    const claims = this.auth.verifyResponse(device, parseResponseBody(body));
+    return this.respond.execute(device, parseDeviceResponse(challengeId, claims));
+  }
+}

@@ -1,0 +1,10 @@
+export { Authenticator, DEFAULT_POLL_INTERVAL_MS, type AuthenticatorOptions, type CallOptions, type EnrollOptions, type PollOptions, type PushRegistration } from './authenticator';
+export { CHALLENGE_STATUSES, type ChallengeContext, type ChallengeStatus, type DeviceChallenge } from './challenge';
+export type { Fetch, FetchInit, FetchResponse } from './device-api-client';
+export type { KeyStorage, PrivateJwk, PublicJwk, StoredPrivateKey } from './device-key';
+export { MemoryDeviceStore, parseDeviceRecord, type DeviceRecord, type DeviceStore } from './device-store';
+export { parseEnrollmentUri, type EnrollmentUri } from './enrollment-uri';
+export { AuthenticatorError, DeviceApiError, type AuthenticatorErrorCode } from './errors';
+export { decodePushPayload, type PushPayload } from './push-payload';
+export { createDeviceJwt, createResponseJws, TOKEN_LIFETIME_SECONDS, type Decision, type ResponseClaimsInput, type SigningContext } from './signed-token';
+export type { EcJwk, WebCrypto, WebCryptoKey, WebCryptoSubtle } from './web-crypto';
