@@ -18,6 +18,8 @@ import { AttemptRecorder } from './services/attempt-recorder.service';
 import { ChallengeFactory } from './services/challenge-factory.service';
 import { ChallengeNotifier } from './services/challenge-notifier';
 import { CodeChecker } from './services/code-checker.service';
+import { DuoClient } from './services/duo-client.service';
+import { DuoFactorService } from './services/duo-factor.service';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
 import { SendRateLimiter } from './services/send-rate-limiter';
 import { WatchChallengeUseCase } from './usecases/watch-challenge.usecase';
@@ -113,6 +115,8 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         ChallengeEventsConsumer,
         GrpcCallInterceptor,
         DeviceAuthService,
+        DuoClient,
+        DuoFactorService,
         ...USE_CASES,
       ],
     };

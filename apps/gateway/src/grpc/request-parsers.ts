@@ -1,6 +1,6 @@
 import type * as pb from '@mfa/contracts';
 import { assertLocale, assertOpaqueId, assertOptionalText, assertUserId, invalidArgument, isFactorType, usesPhoneNumber, type FactorType, type PolicyInput } from '@mfa/domain';
-import { emailDestination, phoneDestination } from '../services/destination';
+import { duoDestination, emailDestination, phoneDestination } from '../services/destination';
 import type { ConfirmEnrollmentCommand } from '../usecases/confirm-enrollment.usecase';
 import type { EnrollFactorCommand } from '../usecases/enroll-factor.usecase';
 import type { StartChallengeCommand } from '../usecases/start-challenge.usecase';
@@ -58,12 +58,16 @@ export function parseEnrollFactor(request: pb.EnrollFactorRequest): EnrollFactor
   } else if (type === 'EMAIL') {
     if (!request.email) throw invalidArgument('email', 'email is required for EMAIL factors');
     command.destination = emailDestination(request.email);
+  } else if (type === 'DUO') {
+    if (!request.duo_username) throw invalidArgument('duo_username', 'duo_username is required for DUO factors');
+    command.destination = duoDestination(request.duo_username);
   }
   return command;
 }
 
+/** The code may be empty only for factors confirmed elsewhere (DUO re-checks with Duo). */
 export function parseConfirmEnrollment(request: pb.ConfirmEnrollmentRequest): ConfirmEnrollmentCommand {
-  return { userId: parseUserId(request.user_id), factorId: parseId('factor_id', request.factor_id), code: parseOtpCode(request.code) };
+  return { userId: parseUserId(request.user_id), factorId: parseId('factor_id', request.factor_id), code: request.code ? parseOtpCode(request.code) : '' };
 }
 
 const CONTEXT_LIMITS: Record<keyof pb.ChallengeContext, number> = { ip: 64, user_agent: 512, application: 255, action: 255, location: 255 };

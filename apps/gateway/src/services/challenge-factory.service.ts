@@ -32,7 +32,7 @@ export class ChallengeFactory {
 
   async create(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, spec: NewChallenge, now: number): Promise<ChallengeEntity> {
     const outOfBand = isOutOfBand(factor.type);
-    const pushed = factor.type === 'PUSH' && factor.pushTokenEnc !== null;
+    const pushed = (factor.type === 'PUSH' && factor.pushTokenEnc !== null) || factor.type === 'DUO';
     const challenge = Object.assign(new ChallengeEntity(), {
       id: newId('chl'),
       tenantId: tenant.tenantId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DomainError, DomainErrorCode, TOTP_DIGITS } from '@mfa/domain';
+import { assertUnreachable, DomainError, DomainErrorCode, TOTP_DIGITS } from '@mfa/domain';
 import type { ChallengeEntity, FactorEntity } from '@mfa/persistence';
 import { OtpCodeStore } from '@mfa/queue';
 import { viaRedis } from './redis-availability';
@@ -16,9 +16,10 @@ export class CodeChecker {
     private readonly otpCodes: OtpCodeStore,
   ) {}
 
-  /** Digits a code for this challenge must have. */
-  expectedDigits(challenge: ChallengeEntity): number {
+  /** Digits a code for this challenge must have; null when any 6 to 8 digits may be right (Duo passcodes). */
+  expectedDigits(challenge: ChallengeEntity): number | null {
     if (challenge.type === 'TOTP') return TOTP_DIGITS;
+    if (challenge.type === 'DUO') return null;
     if (challenge.codeLength !== null) return challenge.codeLength;
     throw new DomainError(DomainErrorCode.FailedPrecondition, `${challenge.type} challenges are not answered with a code`);
   }
@@ -32,8 +33,12 @@ export class CodeChecker {
       case 'EMAIL':
         // Never issued yet, expired, or used: all mean this code cannot be right.
         return (await viaRedis(() => this.otpCodes.consume(challenge.id, code))) === 'ok' ? 'ok' : 'wrong';
+      case 'PUSH':
+      case 'DUO':
+        // Answered on the device or through Duo, never by this check.
+        throw new DomainError(DomainErrorCode.FailedPrecondition, `${challenge.type} challenges are not answered with a one-time code here`);
       default:
-        throw new DomainError(DomainErrorCode.Unimplemented, `verifying ${challenge.type} challenges with a code is not available yet`);
+        return assertUnreachable(challenge.type);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { failedPrecondition, isCountryAllowed, maskEmail, maskPhoneNumber, normalizeEmail, parsePhoneNumber, type OutOfBandFactorType, type Policy } from '@mfa/domain';
+import { failedPrecondition, invalidArgument, isCountryAllowed, maskEmail, maskPhoneNumber, normalizeEmail, parsePhoneNumber, type OutOfBandFactorType, type Policy } from '@mfa/domain';
 
 /** Where an out-of-band factor's codes go, validated and normalised. */
 export interface Destination {
@@ -29,4 +29,15 @@ export function assertCountryAllowed(policy: Policy, type: OutOfBandFactorType, 
   if (!isCountryAllowed(policy, destination.country)) {
     throw failedPrecondition(`${type === 'SMS' ? 'SMS' : 'voice calls'} to this country are not allowed by the tenant policy`);
   }
+}
+
+const DUO_USERNAME_MAX = 100;
+
+/** A Duo username: shown masked, since it is often an e-mail address. */
+export function duoDestination(username: string): Destination {
+  if (username.length === 0 || username.length > DUO_USERNAME_MAX || /[\u0000-\u001f\u007f]/.test(username) || username.trim() !== username) {
+    throw invalidArgument('duo_username', `duo_username must be 1 to ${DUO_USERNAME_MAX} characters without control characters or surrounding spaces`);
+  }
+  const display = username.includes('@') ? maskEmail(username) : `${username.slice(0, 2)}***`;
+  return { address: username, country: undefined, display: `Duo ${display}` };
 }

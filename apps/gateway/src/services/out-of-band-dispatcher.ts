@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedPushTokenAad, type OutOfBandChannel } from '@mfa/queue';
+import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type OutOfBandChannel } from '@mfa/queue';
+import { isIP } from 'node:net';
+import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 
@@ -22,6 +24,7 @@ export class OutOfBandDispatcher {
 
   async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
     if (factor.type === 'PUSH') return this.dispatchPush(challenge, factor);
+    if (factor.type === 'DUO') return this.dispatchDuo(challenge, factor);
     if (!factor.destinationEnc || challenge.codeLength === null) throw new Error(`factor ${factor.id} has no destination`);
     const destination = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     try {
@@ -51,6 +54,28 @@ export class OutOfBandDispatcher {
         challengeId: challenge.id,
         factorId: factor.id,
         sealedToken: this.keyring.encrypt(token, sealedPushTokenAad(challenge.id)),
+        ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+      });
+    } catch {
+      throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
+    }
+  }
+
+  /** Duo Push (or a call where push is not possible: Duo's `auto`), with the login context shown in the Duo app. */
+  private async dispatchDuo(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+    if (!factor.destinationEnc) throw new Error(`factor ${factor.id} has no Duo username`);
+    const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
+    const context = challenge.context ? (JSON.parse(challenge.context) as ChallengeContextRecord) : { ip: '', application: '', action: '', location: '', userAgent: '' };
+    try {
+      await this.producer.add(QueueName.Duo, JobIds.duoAuth(challenge.id), {
+        v: 1,
+        kind: 'auth',
+        challengeId: challenge.id,
+        factorId: factor.id,
+        sealedUsername: this.keyring.encrypt(username, sealedDuoUsernameAad(factor.id)),
+        factor: 'auto',
+        ...(isIP(context.ip) ? { ipaddr: context.ip } : {}),
+        pushInfo: { application: context.application, ip: context.ip, action: context.action, location: context.location },
         ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
       });
     } catch {

@@ -6,6 +6,7 @@ import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
+import { DuoFactorService } from '../services/duo-factor.service';
 import { CodeChecker } from '../services/code-checker.service';
 import { LockoutService } from '../services/lockout.service';
 import type { TenantContext } from '../services/tenant-context';
@@ -37,17 +38,20 @@ export class ConfirmEnrollmentUseCase {
     private readonly lockout: LockoutService,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly duoFactors: DuoFactorService,
     private readonly clock: Clock,
   ) {}
 
   async execute(tenant: TenantContext, command: ConfirmEnrollmentCommand): Promise<FactorView> {
     const now = this.clock.now();
+    const found = await new FactorRepository(this.database.manager).findForUser(tenant.tenantId, command.userId, command.factorId);
+    if (found?.type === 'DUO') return factorView(await this.duoFactors.recheck(found));
     const outcome = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager, state): Promise<Outcome> => {
       const factor = await new FactorRepository(manager).findForUser(tenant.tenantId, command.userId, command.factorId);
       if (!factor) throw notFound('factor');
       if (factor.type === 'TOTP') return this.confirmTotp(manager, tenant, factor, state, command.code, now);
       if (isOutOfBand(factor.type)) return this.confirmOutOfBand(manager, tenant, factor, state, command.code, now);
-      throw new DomainError(DomainErrorCode.Unimplemented, `confirming ${factor.type} factors is not available yet`);
+      throw failedPrecondition("PUSH factors are confirmed when the authenticator app enrolls with its ticket");
     });
     if (!outcome.ok) {
       if (outcome.challengeId) await this.notifier.publish(outcome.challengeId);
@@ -87,7 +91,7 @@ export class ConfirmEnrollmentUseCase {
 
   private async confirmOutOfBand(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, state: UserStateEntity, code: string, now: number): Promise<Outcome> {
     const challenge = await new ChallengeRepository(manager).findPendingEnrollment(factor.id);
-    if (challenge) assertCodeShape(code, this.codes.expectedDigits(challenge));
+    if (challenge) assertCodeShape(code, this.codes.expectedDigits(challenge) ?? TOTP_DIGITS);
     this.assertConfirmable(factor, state, now);
     if (!challenge || (await this.lifecycle.expireIfDue(manager, challenge, now))) {
       throw failedPrecondition('no ownership check is pending for this factor: enroll it again to get a new code');

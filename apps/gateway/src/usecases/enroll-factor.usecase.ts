@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { blindIndex, blindIndexes, Keyring, newId, newSecretToken } from '@mfa/crypto';
 import {
   AuditEventType,
@@ -21,6 +20,7 @@ import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { ChallengeFactory } from '../services/challenge-factory.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { Clock } from '../services/clock';
+import { DuoFactorService } from '../services/duo-factor.service';
 import { assertCountryAllowed, destinationIdentity, type Destination } from '../services/destination';
 import { SendRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
@@ -78,6 +78,7 @@ export class EnrollFactorUseCase {
     private readonly challenges: ChallengeFactory,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly rateLimiter: SendRateLimiter,
+    private readonly duoFactors: DuoFactorService,
     private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -88,8 +89,13 @@ export class EnrollFactorUseCase {
     }
     if (command.type === 'TOTP') return this.enrollTotp(tenant, command);
     if (command.type === 'PUSH') return this.enrollPush(tenant, command);
+    if (command.type === 'DUO' && command.destination) {
+      const factor = this.newFactor(tenant, command, command.destination.display, this.clock.now());
+      const enrolled = await this.duoFactors.enroll(tenant, factor, command.destination, (factors) => this.assertRoomForFactor(factors, tenant, command.userId));
+      return { factor: factorView(enrolled) };
+    }
     if (isOutOfBand(command.type) && command.destination) return this.enrollOutOfBand(tenant, command.type, command.destination, command);
-    throw new DomainError(DomainErrorCode.Unimplemented, `factor type ${command.type} is not available yet`);
+    throw new DomainError(DomainErrorCode.Internal, `no enrollment for factor type ${command.type}`);
   }
 
   private newFactor(tenant: TenantContext, command: EnrollFactorCommand, display: string, now: number): FactorEntity {
@@ -113,8 +119,8 @@ export class EnrollFactorUseCase {
     });
   }
 
-  private async assertRoomForFactor(manager: EntityManager, tenant: TenantContext, userId: string): Promise<void> {
-    if ((await new FactorRepository(manager).countForUser(tenant.tenantId, userId)) >= MAX_FACTORS_PER_USER) {
+  private async assertRoomForFactor(factors: FactorRepository, tenant: TenantContext, userId: string): Promise<void> {
+    if ((await factors.countForUser(tenant.tenantId, userId)) >= MAX_FACTORS_PER_USER) {
       throw resourceExhausted('too_many_factors', 0, `a user may hold at most ${MAX_FACTORS_PER_USER} factors`);
     }
   }
@@ -126,7 +132,7 @@ export class EnrollFactorUseCase {
     const factor = this.newFactor(tenant, command, label, now);
     factor.secretEnc = this.keyring.encrypt(secret, factorSecretAad(factor.id));
     await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
-      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await new FactorRepository(manager).insert(factor);
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'TOTP' } }, now);
     });
@@ -155,7 +161,7 @@ export class EnrollFactorUseCase {
     const ticket = newSecretToken(32);
     const expiresAt = now + ENROLLMENT_TICKET_TTL_MS;
     await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
-      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await new FactorRepository(manager).insert(factor);
       await new EnrollmentTicketRepository(manager).insert(
         Object.assign(new EnrollmentTicketEntity(), { ticketHash: enrollmentTicketHash(ticket), tenantId: tenant.tenantId, factorId: factor.id, expiresAt, usedAt: null }),
@@ -186,7 +192,7 @@ export class EnrollFactorUseCase {
         if (stale) await this.lifecycle.settle(manager, stale, { type: 'cancel' }, now);
         await factors.delete(existing.id);
       }
-      await this.assertRoomForFactor(manager, tenant, command.userId);
+      await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await this.rateLimiter.consume(tenant.tenantId, command.userId, factor.destinationIndex!);
       await factors.insert(factor);
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type } }, now);

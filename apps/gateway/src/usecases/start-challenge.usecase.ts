@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Keyring } from '@mfa/crypto';
-import { DomainError, DomainErrorCode, failedPrecondition, isFactorTypeAllowed, isOutOfBand, notFound, usesPhoneNumber } from '@mfa/domain';
+import { failedPrecondition, isFactorTypeAllowed, isOutOfBand, notFound, usesPhoneNumber } from '@mfa/domain';
 import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
 import { ChallengeFactory } from '../services/challenge-factory.service';
 import { Clock } from '../services/clock';
@@ -30,7 +30,6 @@ export function pickDefaultFactor(factors: FactorEntity[]): FactorEntity | undef
   return used[0] ?? active[0];
 }
 
-const STARTABLE = new Set(['TOTP', 'SMS', 'VOICE', 'EMAIL', 'PUSH']);
 
 @Injectable()
 export class StartChallengeUseCase {
@@ -55,7 +54,6 @@ export class StartChallengeUseCase {
       const factor = await this.resolveFactor(manager, tenant, command);
       if (factor.status !== 'ACTIVE') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not active`);
       if (!isFactorTypeAllowed(tenant.policy, factor.type)) throw failedPrecondition(`factor type ${factor.type} is not allowed by the tenant policy`);
-      if (!STARTABLE.has(factor.type)) throw new DomainError(DomainErrorCode.Unimplemented, `challenges for ${factor.type} factors are not available yet`);
       if (isOutOfBand(factor.type)) await this.admitSend(tenant, factor);
       const challenge = await this.challenges.create(manager, tenant, factor, { purpose: 'challenge', locale: command.locale, idempotencyKey: command.idempotencyKey, context: command.context }, now);
       return { challenge, factor };

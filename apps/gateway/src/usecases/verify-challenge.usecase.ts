@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { assertCodeShape, failedPrecondition, invalidArgument, notFound } from '@mfa/domain';
-import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
+import { Keyring } from '@mfa/crypto';
+import { assertCodeShape, failedPrecondition, invalidArgument, isExpired, notFound } from '@mfa/domain';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, UserStateRepository, type ChallengeEntity } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
-import { CodeChecker } from '../services/code-checker.service';
+import { CodeChecker, type CodeCheck } from '../services/code-checker.service';
+import { DuoClient } from '../services/duo-client.service';
 import { LockoutService } from '../services/lockout.service';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
@@ -35,6 +37,8 @@ export class VerifyChallengeUseCase {
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
     private readonly getChallenge: GetChallengeUseCase,
+    private readonly duo: DuoClient,
+    private readonly keyring: Keyring,
     private readonly clock: Clock,
   ) {}
 
@@ -47,8 +51,12 @@ export class VerifyChallengeUseCase {
       throw invalidArgument('code', 'code is required');
     }
     // A code of the wrong shape is malformed input: refused before it can use an attempt.
-    assertCodeShape(command.code, this.codes.expectedDigits(found));
+    const digits = this.codes.expectedDigits(found);
+    if (digits !== null) assertCodeShape(command.code, digits);
     const now = this.clock.now();
+    // Duo checks the passcode; the question goes out before the user lock is taken, so a slow
+    // answer from Duo holds no transaction open.
+    const duoVerdict = found.type === 'DUO' ? await this.askDuo(tenant, found, command.code, now) : undefined;
 
     const outcome = await this.database.withUserLock(tenant.tenantId, found.userId, async (manager, state) => {
       this.lockout.assertNotLocked(state, now);
@@ -61,7 +69,7 @@ export class VerifyChallengeUseCase {
 
       const factors = new FactorRepository(manager);
       const factor = await factors.findInTenant(tenant.tenantId, challenge.factorId);
-      const result = await this.codes.check(manager, challenge, factor, command.code, now);
+      const result = duoVerdict ?? (await this.codes.check(manager, challenge, factor, command.code, now));
       if (result === 'ok') {
         await this.attempts.right(manager, challenge, state, now);
         if (factor && factor.type !== 'TOTP') {
@@ -76,6 +84,17 @@ export class VerifyChallengeUseCase {
     await this.notifier.publish(command.challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
     return { ok: outcome.ok, challenge: challengeView(outcome.challenge), attemptsRemaining: outcome.challenge.attemptsRemaining };
+  }
+
+  /** Refuses early what the lock would refuse anyway, so Duo is not asked for nothing. */
+  private async askDuo(tenant: TenantContext, challenge: ChallengeEntity, code: string, now: number): Promise<CodeCheck> {
+    const state = await new UserStateRepository(this.database.manager).find(tenant.tenantId, challenge.userId);
+    if (state) this.lockout.assertNotLocked(state, now);
+    if (challenge.status !== 'PENDING' || isExpired(challenge.expiresAt, now)) throw failedPrecondition('challenge is no longer pending');
+    const factor = await new FactorRepository(this.database.manager).findInTenant(tenant.tenantId, challenge.factorId);
+    if (!factor?.destinationEnc) return 'wrong';
+    const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
+    return (await this.duo.passcode(challenge.id, factor.id, username, code)).result === 'allow' ? 'ok' : 'wrong';
   }
 
   /** ok when the challenge was approved where it was answered; uses no attempt. */

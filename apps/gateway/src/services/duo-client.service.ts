@@ -1,0 +1,82 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Keyring, newId } from '@mfa/crypto';
+import { DomainError, DomainErrorCode } from '@mfa/domain';
+import { JobProducer, QueueName, sealedDuoPasscodeAad, sealedDuoUsernameAad, type DuoPasscodeResult, type DuoPreauthResult } from '@mfa/queue';
+import type { GatewayConfig } from '../config/gateway-config';
+import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import { BULL_CONNECTION } from './redis.provider';
+
+/** How long an enrollment or passcode check may wait for the duo worker and Duo. */
+export const DUO_ANSWER_TIMEOUT_MS = 15_000;
+
+const unavailable = (): DomainError => new DomainError(DomainErrorCode.Unavailable, 'Duo could not be reached, retry later');
+
+/**
+ * The gateway's side of the duo queue. Preauth and passcode checks are questions with an
+ * answer the caller waits for: the job's return value, awaited through BullMQ's queue events.
+ * The username travels sealed, bound to the factor.
+ */
+@Injectable()
+export class DuoClient implements OnApplicationShutdown {
+  private events: QueueEvents | undefined;
+
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly keyring: Keyring,
+    @Inject(BULL_CONNECTION) private readonly connection: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  sealUsername(factorId: string, username: string): string {
+    return this.keyring.encrypt(username, sealedDuoUsernameAad(factorId));
+  }
+
+  async preauth(factorId: string, username: string): Promise<DuoPreauthResult> {
+    return this.ask<DuoPreauthResult>(`${factorId}.preauth.${newId('q')}`, { v: 1, kind: 'preauth', factorId, sealedUsername: this.sealUsername(factorId, username) });
+  }
+
+  async passcode(challengeId: string, factorId: string, username: string, passcode: string): Promise<DuoPasscodeResult> {
+    return this.ask<DuoPasscodeResult>(`${challengeId}.passcode.${newId('q')}`, {
+      v: 1,
+      kind: 'passcode',
+      challengeId,
+      factorId,
+      sealedUsername: this.sealUsername(factorId, username),
+      sealedPasscode: this.keyring.encrypt(passcode, sealedDuoPasscodeAad(challengeId)),
+    });
+  }
+
+  private async ask<T>(jobId: string, payload: Parameters<JobProducer['add']>[2] & { kind: string }): Promise<T> {
+    const events = await this.queueEvents();
+    let job;
+    try {
+      await this.producer.add(QueueName.Duo, jobId, payload as never);
+      job = await this.producer.queue(QueueName.Duo).getJob(jobId);
+    } catch {
+      throw unavailable();
+    }
+    if (!job) throw unavailable();
+    try {
+      return (await job.waitUntilFinished(events, DUO_ANSWER_TIMEOUT_MS)) as T;
+    } catch {
+      // No answer in time: take the question back so no worker answers it later for nobody.
+      await job.remove().catch(() => undefined);
+      throw unavailable();
+    }
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.events = new QueueEvents(QueueName.Duo, { connection: this.connection.duplicate(), prefix: this.config.queuePrefix });
+      this.events.on('error', () => undefined);
+      await this.events.waitUntilReady();
+    }
+    return this.events;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.events?.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { blindIndex, blindIndexes, Keyring } from '@mfa/crypto';
+import { AuditEventType, DomainError, DomainErrorCode, failedPrecondition, notFound, type FactorStatus } from '@mfa/domain';
+import { AuditRepository, Database, factorDestinationAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
+import type { DuoPreauthResult } from '@mfa/queue';
+import { Clock } from './clock';
+import { destinationIdentity, type Destination } from './destination';
+import { DuoClient } from './duo-client.service';
+import type { TenantContext } from './tenant-context';
+
+const STATUS_OF: Record<DuoPreauthResult['result'], FactorStatus> = { auth: 'ACTIVE', allow: 'ACTIVE', enroll: 'PENDING', deny: 'FAILED' };
+
+/**
+ * DUO factors: Duo decides whether the user can authenticate. Enrollment runs Duo's preauth:
+ * `auth` (or `allow`) makes the factor ACTIVE, `enroll` leaves it PENDING with Duo's enrollment
+ * portal, `deny` makes it FAILED; ConfirmEnrollment asks Duo again.
+ */
+@Injectable()
+export class DuoFactorService {
+  constructor(
+    private readonly database: Database,
+    private readonly keyring: Keyring,
+    private readonly duo: DuoClient,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records the new factor, asks Duo; if Duo cannot be reached the factor is not kept. */
+  async enroll(tenant: TenantContext, factor: FactorEntity, destination: Destination, assertRoom: (factors: FactorRepository) => Promise<void>): Promise<FactorEntity> {
+    const identity = destinationIdentity(destination.address);
+    factor.destinationEnc = this.keyring.encrypt(destination.address, factorDestinationAad(factor.id));
+    factor.destinationIndex = blindIndex(this.keyring, identity);
+    await this.database.withUserLock(tenant.tenantId, factor.userId, async (manager) => {
+      const factors = new FactorRepository(manager);
+      const existing = await factors.findByDestination(tenant.tenantId, factor.userId, 'DUO', blindIndexes(this.keyring, identity));
+      if (existing?.status === 'ACTIVE') throw new DomainError(DomainErrorCode.AlreadyExists, 'this Duo user is already enrolled for the user');
+      if (existing) await factors.delete(existing.id);
+      await assertRoom(factors);
+      await factors.insert(factor);
+      await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: factor.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'DUO' } }, this.clock.now());
+    });
+    try {
+      return await this.applyPreauth(factor, await this.duo.preauth(factor.id, destination.address));
+    } catch (error) {
+      await this.database.withUserLock(tenant.tenantId, factor.userId, (manager) => new FactorRepository(manager).delete(factor.id));
+      throw error;
+    }
+  }
+
+  /** ConfirmEnrollment for DUO: ask Duo again (the user may have finished Duo's enrollment). */
+  async recheck(factor: FactorEntity): Promise<FactorEntity> {
+    if (factor.status === 'ACTIVE') throw failedPrecondition('factor is active, not pending confirmation');
+    if (!factor.destinationEnc) throw notFound('factor');
+    const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
+    return this.applyPreauth(factor, await this.duo.preauth(factor.id, username));
+  }
+
+  private async applyPreauth(factor: FactorEntity, result: DuoPreauthResult): Promise<FactorEntity> {
+    const now = this.clock.now();
+    return this.database.withUserLock(factor.tenantId, factor.userId, async (manager) => {
+      const factors = new FactorRepository(manager);
+      const current = await factors.findById(factor.id);
+      if (!current) throw notFound('factor');
+      current.status = STATUS_OF[result.result];
+      current.enrollUrl = result.result === 'enroll' ? (result.enrollPortalUrl ?? null) : null;
+      await factors.save(current);
+      await new AuditRepository(manager).append(
+        {
+          tenantId: current.tenantId,
+          userId: current.userId,
+          type: current.status === 'ACTIVE' ? AuditEventType.FactorConfirmed : AuditEventType.FactorEnrolled,
+          factorId: current.id,
+          details: { duo_preauth: result.result, reason: result.statusMessage.slice(0, 200) },
+        },
+        now,
+      );
+      return current;
+    });
+  }
+}
