@@ -4,7 +4,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response } from 'express';
 import { constantTimeEqual } from '@mfa/crypto';
-import { ALL_QUEUES, JobProducer } from '@mfa/queue';
+import { ALL_QUEUES, type JobProducer } from '@mfa/queue';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
