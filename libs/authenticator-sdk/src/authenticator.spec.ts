@@ -30,6 +30,13 @@ describe('Authenticator against a device API peer', () => {
     return auth;
   }
 
+  /** Resolves once the peer has answered `n` more pending-challenge polls. */
+  async function pollsAfterNow(n: number): Promise<void> {
+    const polls = (): number => peer.requests.filter((r) => r.path === '/device/v1/challenges?status=pending' && r.status !== 0).length;
+    const target = polls() + n;
+    while (polls() < target) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** The same device, with a fetch that remembers the Authorization header it sent last. */
   async function recording(auth: Authenticator): Promise<{ device: Authenticator; lastAuthorization: () => string }> {
     let captured = '';
@@ -284,7 +291,7 @@ describe('Authenticator against a device API peer', () => {
         seen.push(challenge.id);
         expect(challenge.context.application).toBe('Payroll');
         if (seen.length === 1) later = peer.startChallenge(auth.deviceId).id;
-        if (seen.length === 2) setTimeout(() => controller.abort(), 100); // a few more polls: nothing is yielded twice
+        if (seen.length === 2) void pollsAfterNow(3).then(() => controller.abort()); // a few more polls: nothing is yielded twice
       }
       expect(seen).toEqual([first.id, later]);
       expect(peer.requests.filter((r) => r.path === '/device/v1/challenges?status=pending').length).toBeGreaterThan(3);

@@ -34,4 +34,4 @@ export { PermanentProviderError, RetryableProviderError } from './provider-error
 export { ALL_QUEUES, DEFAULT_QUEUE_PREFIX, QueueName } from './queue-names';
 export { createBullConnection, createRequestConnection } from './redis-connection';
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
-export { isFinalAttempt, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
+export { isFinalAttempt, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';

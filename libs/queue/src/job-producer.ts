@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChallengeEventJob, DeliveryJob, OtpJob, PushJob } from './job-payloads';
 import { parseChallengeEvent, parseDeliveryJob, parseOtpJob, parsePushJob } from './job-payloads';
@@ -47,9 +47,10 @@ export class JobProducer {
     return queue;
   }
 
-  async add<Q extends ProducedQueue>(name: Q, jobId: string, payload: JobOf[Q]): Promise<void> {
+  /** `options` may shorten retries, e.g. for a question a caller waits on for seconds only. */
+  async add<Q extends ProducedQueue>(name: Q, jobId: string, payload: JobOf[Q], options: Pick<JobsOptions, 'attempts'> = {}): Promise<void> {
     const data = VALIDATORS[name](payload);
-    await this.queue(name).add(name, data, { jobId });
+    await this.queue(name).add(name, data, { ...options, jobId });
   }
 
   async exists(name: ProducedQueue, jobId: string): Promise<boolean> {

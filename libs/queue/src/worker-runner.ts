@@ -1,16 +1,28 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from './queue-names';
 import { JITTERED_BACKOFF, jitteredBackoff, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './retry-policy';
 
-export interface WorkerRunnerOptions<T> {
+/**
+ * Thrown by a handler that stopped because the worker is shutting down (it saw `stopping`
+ * abort): the job goes back to the queue without using an attempt, for another worker to resume.
+ */
+export class JobInterrupted extends Error {
+  override name = 'JobInterrupted';
+}
+
+export interface WorkerRunnerOptions<T, R = void> {
   queue: QueueName;
   prefix: string;
   connection: Redis;
   concurrency: number;
   /** Validates the payload (throw `InvalidJobPayloadError`) before `handle` sees it. */
   parse: (data: unknown) => T;
-  handle: (payload: T, job: Job) => Promise<void>;
+  /**
+   * Does the job; what it returns is the job's return value (callers awaiting a job read it).
+   * `stopping` aborts when the worker closes, for handlers that wait long (polling a provider).
+   */
+  handle: (payload: T, job: Job, stopping: AbortSignal) => Promise<R>;
   /** Called once a job has failed for good (permanent error or retries exhausted). */
   onFinalFailure?: (payload: T, error: Error, job: Job) => Promise<void>;
   onOutcome?: (outcome: 'completed' | 'retry' | 'failed', job: Job, error?: Error) => void;
@@ -18,19 +30,24 @@ export interface WorkerRunnerOptions<T> {
 
 export interface RunningWorker {
   worker: Worker;
-  /** Stops taking jobs, lets the ones in flight finish, then closes. */
+  /** Stops taking jobs, lets the ones in flight finish (or hand back), then closes. */
   close(): Promise<void>;
 }
 
 /** One BullMQ worker with the project's retry, stall and shutdown behaviour. */
-export function runWorker<T>(options: WorkerRunnerOptions<T>): RunningWorker {
-  const worker = new Worker(
+export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): RunningWorker {
+  const stopping = new AbortController();
+  const worker = new Worker<unknown, R>(
     options.queue,
-    async (job) => {
+    async (job, token) => {
       const payload = options.parse(job.data);
       try {
-        await options.handle(payload, job);
+        return await options.handle(payload, job, stopping.signal);
       } catch (error) {
+        if (error instanceof JobInterrupted && token) {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         // Reported inside the job, under its lock: if reporting fails, the job is retried and
         // reports again, so no final outcome is lost.
         if (options.onFinalFailure && isFinalAttempt(job, error as Error)) await options.onFinalFailure(payload, error as Error, job);
@@ -49,13 +66,18 @@ export function runWorker<T>(options: WorkerRunnerOptions<T>): RunningWorker {
   );
   worker.on('completed', (job) => options.onOutcome?.('completed', job));
   worker.on('failed', (job, error) => {
-    if (job) options.onOutcome?.(job.finishedOn ? 'failed' : 'retry', job, error);
+    if (!job || error instanceof WaitingError || error instanceof DelayedError) return;
+    options.onOutcome?.(job.finishedOn ? 'failed' : 'retry', job, error);
   });
   // Connection errors are retried by ioredis; listening keeps them from crashing the process.
   worker.on('error', () => undefined);
   return {
     worker,
-    close: () => worker.close(),
+    close: async () => {
+      const closing = worker.close(); // stops taking jobs first, so none starts after the abort
+      stopping.abort();
+      await closing;
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring, loadOrCreateDevSecret } from '@mfa/crypto';
-import { SmtpFake, TwilioFake } from '@mfa/fakes';
+import { DuoFake, FcmFake, SmtpFake, TwilioFake } from '@mfa/fakes';
 
 /**
  * `npm start`: the gateway and every worker on embedded defaults. Where a provider's settings are
@@ -72,6 +72,23 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     env.MAIL_FROM ||= '"MFA Gateway" <no-reply@mfa.localhost>';
     smtp.onMail((m) => say(`smtp fake: mail to ${m.to.join(', ')}: ${m.subject}\n${m.text ?? ''}`));
     say(`no SMTP_URL: e-mail goes to the loopback SMTP fake at ${smtp.url}`);
+  }
+  if (!env.FIREBASE_PROJECT_ID) {
+    const fcm = new FcmFake({ port: Number(env.FAKE_FCM_PORT ?? basePort + 12) });
+    await fcm.start();
+    stoppables.push(fcm);
+    Object.assign(env, { FIREBASE_PROJECT_ID: fcm.projectId, GOOGLE_APPLICATION_CREDENTIALS: fcm.writeServiceAccountFile(dataDir), FCM_API_BASE_URL: fcm.url });
+    fcm.onMessage((m) => say(`fcm fake: push to a device, data ${JSON.stringify(m.data)}`));
+    say(`no FIREBASE_PROJECT_ID: pushes go to the loopback FCM fake at ${fcm.url}/`);
+  }
+  if (!env.DUO_INTEGRATION_KEY) {
+    const duo = new DuoFake({ port: Number(env.FAKE_DUO_PORT ?? basePort + 13), host: 'api-fake.duosecurity.com', answerDelayMs: 2_000 });
+    await duo.start();
+    stoppables.push(duo);
+    // Scripted users to try each outcome; any other username is sent to Duo's enrollment.
+    for (const [username, behaviour] of [['duo-allow', 'allow'], ['duo-deny', 'deny'], ['duo-timeout', 'timeout'], ['duo-blocked', 'preauth_deny']] as const) duo.setUser(username, behaviour);
+    Object.assign(env, { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url });
+    say(`no DUO_INTEGRATION_KEY: Duo calls go to the loopback Duo fake (users duo-allow, duo-deny, duo-timeout, duo-blocked; passcode 123456)`);
   }
   return env;
 }

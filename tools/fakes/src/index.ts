@@ -4,3 +4,8 @@ export type { ReceivedCall, ReceivedMessage } from './twilio/twilio-requests';
 export type { TwilioErrorBody, TwilioFault } from './twilio/twilio-errors';
 export { SmtpFake, type ReceivedMail, type SmtpFakeOptions, type SmtpFault } from './smtp/smtp-fake';
 export { maskPhone } from './shared/mask-phone';
+export { DuoFake, DUO_FAKE_PASSCODE, type DuoFakeOptions, type DuoRequestRecord, type DuoTransaction, type DuoUserBehaviour } from './duo/duo-fake';
+export { DUO_FAULTS, type DuoFault } from './duo/duo-responses';
+export { FcmFake, type FcmFakeOptions, type ReceivedPush, type SendAttempt } from './fcm/fcm-fake';
+export type { FcmFault, GoogleErrorBody } from './fcm/fcm-errors';
+export { createFakeServiceAccount, writeServiceAccountFile, GOOGLE_TOKEN_URL, type FakeServiceAccount, type ServiceAccountJson } from './fcm/fcm-service-account';

@@ -21,6 +21,7 @@ const unavailable = (): DomainError => new DomainError(DomainErrorCode.Unavailab
 @Injectable()
 export class DuoClient implements OnApplicationShutdown {
   private events: QueueEvents | undefined;
+  private eventsConnection: Redis | undefined;
 
   constructor(
     private readonly producer: JobProducer,
@@ -52,7 +53,8 @@ export class DuoClient implements OnApplicationShutdown {
     const events = await this.queueEvents();
     let job;
     try {
-      await this.producer.add(QueueName.Duo, jobId, payload as never);
+      // One retry at most: the caller stops waiting after DUO_ANSWER_TIMEOUT_MS anyway.
+      await this.producer.add(QueueName.Duo, jobId, payload as never, { attempts: 2 });
       job = await this.producer.queue(QueueName.Duo).getJob(jobId);
     } catch {
       throw unavailable();
@@ -69,7 +71,9 @@ export class DuoClient implements OnApplicationShutdown {
 
   private async queueEvents(): Promise<QueueEvents> {
     if (!this.events) {
-      this.events = new QueueEvents(QueueName.Duo, { connection: this.connection.duplicate(), prefix: this.config.queuePrefix });
+      // QueueEvents blocks on its connection: it gets one of its own, closed on shutdown.
+      this.eventsConnection = this.connection.duplicate();
+      this.events = new QueueEvents(QueueName.Duo, { connection: this.eventsConnection, prefix: this.config.queuePrefix });
       this.events.on('error', () => undefined);
       await this.events.waitUntilReady();
     }
@@ -78,5 +82,6 @@ export class DuoClient implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.events?.close();
+    this.eventsConnection?.disconnect();
   }
 }

@@ -1,0 +1,40 @@
+import type { Keyring } from '@mfa/crypto';
+import type { Logger } from '@mfa/observability';
+import { PermanentProviderError, sealedDuoPasscodeAad, sealedDuoUsernameAad } from '@mfa/queue';
+
+/** Provider label of failures that happen before Duo is involved. */
+export const WORKER_PROVIDER = 'duo';
+
+/**
+ * Opens the sealed username and passcode of a Duo job. A sealed value that does not open never
+ * will, so that is a permanent failure; the plaintext never reaches a log line or an error.
+ */
+export class DuoSecrets {
+  constructor(
+    private readonly keyring: Pick<Keyring, 'decryptText'>,
+    private readonly logger: Logger,
+  ) {}
+
+  username(sealed: string, factorId: string, log: object): string {
+    const username = this.open(sealed, sealedDuoUsernameAad(factorId), 'username', log);
+    if (username.trim() === '') {
+      this.logger.error(log, 'sealed Duo username is empty');
+      throw new PermanentProviderError('the Duo username is empty', WORKER_PROVIDER);
+    }
+    return username;
+  }
+
+  passcode(sealed: string, challengeId: string, log: object): string {
+    return this.open(sealed, sealedDuoPasscodeAad(challengeId), 'passcode', log);
+  }
+
+  private open(sealed: string, aad: string, what: string, log: object): string {
+    try {
+      return this.keyring.decryptText(sealed, aad);
+    } catch (error) {
+      // Keyring messages name key ids at most.
+      this.logger.error({ ...log, err: { name: (error as Error).name, message: (error as Error).message } }, `sealed Duo ${what} does not open`);
+      throw new PermanentProviderError(`the Duo ${what} could not be decrypted`, WORKER_PROVIDER);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
+ * (or is retried) resumes polling it instead of sending the user a second Duo Push.
+ */
+export interface DuoTxidRepository {
+  find(challengeId: string): Promise<string | undefined>;
+  save(challengeId: string, txid: string, ttlSeconds: number): Promise<void>;
+}
+
+/**
+ * `<prefix>:duo-txid:<challengeId>` → txid, expiring with the challenge. On the blocking BullMQ
+ * connection on purpose: the write right after Duo accepted must wait out a Redis blip rather
+ * than fail, or the retried job would push a second time.
+ */
+export class RedisDuoTxidRepository implements DuoTxidRepository {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(challengeId: string): string {
+    return `${this.prefix}:duo-txid:${challengeId}`;
+  }
+
+  async find(challengeId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(challengeId))) ?? undefined;
+  }
+
+  async save(challengeId: string, txid: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(challengeId), txid, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+}

@@ -1,0 +1,141 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger, WorkerMetrics } from '@mfa/observability';
+import { JobIds, PermanentProviderError, QueueName, type DuoResultEvent, type JobProducer, JobInterrupted } from '@mfa/queue';
+import { withoutUsername } from './check-duo-passcode.usecase';
+import type { DuoSecrets } from './duo-secrets';
+import type { DuoTxidRepository } from './duo-txid.repository';
+import { logProviderFailure } from './provider-failure-log';
+import type { DuoProvider } from './providers/duo.provider';
+import { providerOutcome } from './providers/duo/duo-error-classification';
+import type { AuthJob, RunDuoAuthCommand } from './run-duo-auth.command';
+
+export const TIMEOUT_REASON = 'no answer in Duo before the challenge expired';
+export const UNAVAILABLE_REASON = 'Duo is unavailable';
+/** Between two auth_status calls that Duo answered at once. */
+export const POLL_INTERVAL_MS = 1_500;
+/** Duo holds auth_status up to about a minute while nothing changes; a little more than that. */
+export const LONG_POLL_TIMEOUT_MS = 70_000;
+const MIN_POLL_TIMEOUT_MS = 1_000;
+
+export type DuoAuthOutcome = DuoResultEvent['result'];
+
+/** The worker is draining: the job goes back to the queue and another worker resumes the txid. */
+/** Polling stopped because the worker is closing: the job goes back to the queue for another to resume. */
+export class DuoPollingInterrupted extends JobInterrupted {
+  override name = 'DuoPollingInterrupted';
+}
+
+export interface RunDuoAuthDependencies {
+  secrets: DuoSecrets;
+  duo: DuoProvider;
+  txids: DuoTxidRepository;
+  events: Pick<JobProducer, 'add'>;
+  metrics: Pick<WorkerMetrics, 'measureProvider'>;
+  logger: Logger;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  pollIntervalMs?: number;
+}
+
+/**
+ * StartChallenge on a Duo factor: start a Duo Push / phone call with `async=1`, remember its
+ * txid, then follow `auth_status` until the user answers or the challenge expires, and report
+ * `duo.result`. A rerun (retry, stall, drain) finds the txid and resumes polling: the user
+ * never gets a second push for one challenge. Provider errors propagate (classified) so BullMQ
+ * retries; `reportFinalFailure` reports `error` so the challenge never hangs PENDING.
+ */
+export class RunDuoAuthUseCase {
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly pollIntervalMs: number;
+
+  constructor(private readonly deps: RunDuoAuthDependencies) {
+    this.logger = deps.logger.child({ component: 'RunDuoAuthUseCase' });
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined));
+    this.pollIntervalMs = deps.pollIntervalMs ?? POLL_INTERVAL_MS;
+  }
+
+  async execute(command: RunDuoAuthCommand): Promise<DuoAuthOutcome> {
+    const { job } = command;
+    const log = { challengeId: job.challengeId, factorId: job.factorId, jobId: command.jobId, factor: job.factor, attempt: command.attempt };
+    let txid = await this.deps.txids.find(job.challengeId);
+
+    if (this.now() >= command.expiresAt) {
+      // Past its lifetime after earlier attempts that never got a txid: Duo never took the
+      // request, which is an outage, not a user who did not answer.
+      if (txid === undefined && command.attempt > 1) {
+        this.logger.warn(log, 'challenge expired while Duo was unavailable');
+        return this.report(job.challengeId, 'error', UNAVAILABLE_REASON);
+      }
+      this.logger.info(log, 'challenge expired before Duo answered');
+      return this.report(job.challengeId, 'timeout', TIMEOUT_REASON);
+    }
+
+    const username = this.deps.secrets.username(job.sealedUsername, job.factorId, log);
+    if (txid !== undefined) {
+      this.logger.info(log, 'resuming the Duo transaction of an earlier run; nothing sent again');
+    } else {
+      if (command.stop.aborted) throw new DuoPollingInterrupted('worker draining');
+      const started = await this.call(log, 'Duo auth', () => this.deps.duo.startAuth({ username, factor: job.factor, ipaddr: job.ipaddr, pushInfo: job.pushInfo }));
+      txid = started.txid;
+      await this.deps.txids.save(job.challengeId, txid, (command.expiresAt - this.now()) / 1000);
+      this.logger.info(log, 'Duo auth started');
+    }
+    return this.poll(command, txid, username, log);
+  }
+
+  /** Reports a job that will not run again: a permanent error, or the last retry spent. */
+  async reportFinalFailure(job: AuthJob, error: Error): Promise<void> {
+    const reason = error instanceof PermanentProviderError ? error.reason : UNAVAILABLE_REASON;
+    this.logger.error({ challengeId: job.challengeId, factorId: job.factorId, reason }, 'Duo auth failed for good');
+    await this.report(job.challengeId, 'error', reason);
+  }
+
+  private async poll(command: RunDuoAuthCommand, txid: string, username: string, log: object): Promise<DuoAuthOutcome> {
+    const { job, stop } = command;
+    for (let polls = 1; ; polls++) {
+      const left = command.expiresAt - this.now();
+      if (left <= 0) {
+        this.logger.info({ ...log, polls }, 'challenge expired while waiting for the user in Duo');
+        return this.report(job.challengeId, 'timeout', TIMEOUT_REASON);
+      }
+      if (stop.aborted) throw new DuoPollingInterrupted('worker draining');
+      const started = this.now();
+      let state;
+      try {
+        const timeoutMs = Math.min(LONG_POLL_TIMEOUT_MS, Math.max(left, MIN_POLL_TIMEOUT_MS));
+        state = await this.deps.metrics.measureProvider(this.deps.duo.name, () => this.deps.duo.authStatus(txid, timeoutMs, stop), providerOutcome);
+      } catch (error) {
+        if (stop.aborted) throw new DuoPollingInterrupted('worker draining');
+        if (this.now() >= command.expiresAt) continue; // the long poll ran into the deadline: a timeout, reported above
+        logProviderFailure(this.logger, { ...log, polls }, error, 'Duo auth_status');
+        throw error;
+      }
+      if (state.result !== 'waiting') {
+        this.logger.info({ ...log, polls, result: state.result }, 'Duo answered');
+        const fallback = state.result === 'allow' ? 'approved in Duo' : 'denied in Duo';
+        return this.report(job.challengeId, state.result, withoutUsername(state.statusMessage, username) || fallback);
+      }
+      // A long poll already waited; an immediate answer waits out the interval.
+      const wait = this.pollIntervalMs - (this.now() - started);
+      if (wait > 0) await this.sleep(Math.min(wait, command.expiresAt - this.now()), stop);
+    }
+  }
+
+  private async call<T>(log: object, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.deps.metrics.measureProvider(this.deps.duo.name, call, providerOutcome);
+    } catch (error) {
+      logProviderFailure(this.logger, log, error, what);
+      throw error;
+    }
+  }
+
+  private async report(challengeId: string, result: DuoAuthOutcome, reason: string): Promise<DuoAuthOutcome> {
+    const event: DuoResultEvent = { v: 1, type: 'duo.result', challengeId, result, reason: reason.slice(0, 255) };
+    await this.deps.events.add(QueueName.Events, JobIds.duoResult(challengeId), event);
+    return result;
+  }
+}

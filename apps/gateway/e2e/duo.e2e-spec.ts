@@ -1,0 +1,106 @@
+import { status } from '@grpc/grpc-js';
+import type { MfaClient } from '@mfa/client';
+import type { Challenge } from '@mfa/contracts';
+import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
+import { createBullConnection } from '@mfa/queue';
+import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
+import { createDuoWorker } from '../../duo-worker/src/duo.worker';
+import { grpcError } from './grpc-expect';
+import { startGateway, type RunningGateway } from './gateway-harness';
+
+/** DUO factors through the real duo worker and its Duo Auth API client, against the loopback Duo. */
+describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
+  let gateway: RunningGateway;
+  let client: MfaClient;
+  let duo: DuoFake;
+  let worker: StartedWorker;
+  const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+  beforeAll(async () => {
+    duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 200 });
+    await duo.start();
+    gateway = await startGateway({ driver });
+    client = gateway.client();
+    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
+    worker = await startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
+    for (const [name, behaviour] of [['ada', 'allow'], ['dee', 'deny'], ['tim', 'timeout'], ['bob', 'preauth_deny']] as const) duo.setUser(name, behaviour);
+  });
+  afterAll(async () => {
+    await worker.close();
+    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
+    await gateway.close();
+    if (keys.length) await connection.del(...keys);
+    connection.disconnect();
+    await duo.stop();
+  });
+
+  async function settled(challengeId: string): Promise<Challenge> {
+    return new Promise((resolve, reject) => {
+      let last: Challenge | undefined;
+      const stream = client.watchChallenge({ challenge_id: challengeId });
+      stream.on('data', (c: Challenge) => (last = c));
+      stream.on('end', () => (last ? resolve(last) : reject(new Error('no state'))));
+      stream.on('error', reject);
+    });
+  }
+
+  it('enrolls by preauth: auth → ACTIVE, enroll → PENDING with the portal, deny → FAILED', async () => {
+    const active = await client.enrollFactor({ user_id: 'u-ada', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    expect(active.factor).toMatchObject({ type: 'FACTOR_TYPE_DUO', status: 'FACTOR_STATUS_ACTIVE', enroll_url: '' });
+    const pending = await client.enrollFactor({ user_id: 'u-new', type: 'FACTOR_TYPE_DUO', duo_username: 'newcomer@example.com' });
+    expect(pending.factor.status).toBe('FACTOR_STATUS_PENDING');
+    expect(pending.factor.enroll_url).toMatch(/^https:\/\/api-test\.duosecurity\.com\/portal\?/);
+    expect(pending.factor.display).toBe('Duo n***@example.com');
+    const denied = await client.enrollFactor({ user_id: 'u-bob', type: 'FACTOR_TYPE_DUO', duo_username: 'bob' });
+    expect(denied.factor.status).toBe('FACTOR_STATUS_FAILED');
+
+    duo.setUser('newcomer@example.com', 'allow');
+    const confirmed = await client.confirmEnrollment({ user_id: 'u-new', factor_id: pending.factor.id, code: '' });
+    expect(confirmed).toMatchObject({ status: 'FACTOR_STATUS_ACTIVE', enroll_url: '' });
+  });
+
+  it('approves when the user approves the Duo Push, and VerifyChallenge reports it', async () => {
+    await client.enrollFactor({ user_id: 'u-ada2', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    const challenge = await client.startChallenge({ user_id: 'u-ada2', context: { application: 'Console', ip: '203.0.113.5', action: 'login', location: 'Oslo', user_agent: 'x' } });
+    expect(challenge).toMatchObject({ type: 'FACTOR_TYPE_DUO', status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_QUEUED' });
+    expect((await settled(challenge.id)).status).toBe('CHALLENGE_STATUS_APPROVED');
+    expect((await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).ok).toBe(true);
+    const auth = duo.requests.find((r) => r.path === '/auth/v2/auth' && r.params.username === 'ada');
+    expect(auth?.params).toMatchObject({ async: '1', ipaddr: '203.0.113.5', factor: 'auto' });
+  });
+
+  it('denies when the user denies, and expires when nobody answers', async () => {
+    await client.enrollFactor({ user_id: 'u-dee', type: 'FACTOR_TYPE_DUO', duo_username: 'dee' });
+    const denied = await settled((await client.startChallenge({ user_id: 'u-dee' })).id);
+    expect(denied.status).toBe('CHALLENGE_STATUS_DENIED');
+    expect(denied.reason).not.toBe('');
+
+    await client.enrollFactor({ user_id: 'u-tim', type: 'FACTOR_TYPE_DUO', duo_username: 'tim' });
+    await client.setPolicy({ otp_ttl_seconds: 3, number_matching: true });
+    try {
+      const timedOut = await settled((await client.startChallenge({ user_id: 'u-tim' })).id);
+      expect(timedOut.status).toBe('CHALLENGE_STATUS_EXPIRED');
+    } finally {
+      await client.setPolicy({ number_matching: true });
+    }
+  });
+
+  it('checks a Duo passcode with Duo: right → approved, wrong → an attempt used', async () => {
+    await client.enrollFactor({ user_id: 'u-pass', type: 'FACTOR_TYPE_DUO', duo_username: 'tim' });
+    const challenge = await client.startChallenge({ user_id: 'u-pass' });
+    expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '999999' })).toMatchObject({ ok: false, attempts_remaining: 4 });
+    const verified = await client.verifyChallenge({ challenge_id: challenge.id, code: DUO_FAKE_PASSCODE });
+    expect(verified).toMatchObject({ ok: true });
+    expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
+  });
+
+  it('answers UNAVAILABLE when Duo cannot be reached at enrollment, keeping no factor', async () => {
+    duo.failFor(20_000, DUO_FAULTS.serverError);
+    try {
+      await grpcError(client.enrollFactor({ user_id: 'u-down', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' }), status.UNAVAILABLE);
+    } finally {
+      duo.failFor(0, DUO_FAULTS.serverError);
+    }
+    expect((await client.listFactors({ user_id: 'u-down' })).factors).toEqual([]);
+  }, 60_000);
+});

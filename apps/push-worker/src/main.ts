@@ -1,0 +1,4 @@
+import { runWorkerMain } from '@mfa/worker-host';
+import { pushWorker } from './push-worker.worker';
+
+runWorkerMain(pushWorker);
