@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { MfaClient } from '@mfa/client';
 import { totp } from '@mfa/testing';
 import { grpcError } from './grpc-expect';
+import { ExpirySweeper } from '../src/services/expiry-sweeper.service';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
 const STEP_MS = 30_000;
@@ -131,5 +132,24 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
     await enrolledTotp('ivy');
     await client.generateRecoveryCodes({ user_id: 'ivy' });
     expect(await client.getUserStatus({ user_id: 'ivy' })).toMatchObject({ enrolled: true, mfa_required: false, recovery_codes_left: 10, locked_until: '' });
+  });
+});
+
+describe('expiry sweeper', () => {
+  it('writes EXPIRED for overdue challenges nobody reads, with an audit event', async () => {
+    const gateway = await startGateway({ driver: 'sqlite' });
+    try {
+      const client = gateway.client();
+      const enrollment = await client.enrollFactor({ user_id: 'sleepy', type: 'FACTOR_TYPE_TOTP' });
+      await client.confirmEnrollment({ user_id: 'sleepy', factor_id: enrollment.factor.id, code: totp(enrollment.totp!.secret_base32, gateway.clock.now()) });
+      const challenge = await client.startChallenge({ user_id: 'sleepy' });
+      gateway.clock.advance(301_000);
+      expect(await gateway.app.get(ExpirySweeper).sweep()).toBe(1);
+      const [row] = (await gateway.database.dataSource.query(`SELECT status FROM challenges WHERE id = '${challenge.id}'`)) as { status: string }[];
+      expect(row.status).toBe('EXPIRED');
+      expect((await client.listAuditEvents({ user_id: 'sleepy' })).events[0].type).toBe('challenge_expired');
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -20,6 +20,7 @@ import { ChallengeNotifier } from './services/challenge-notifier';
 import { CodeChecker } from './services/code-checker.service';
 import { DuoClient } from './services/duo-client.service';
 import { DuoFactorService } from './services/duo-factor.service';
+import { ExpirySweeper } from './services/expiry-sweeper.service';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
 import { SendRateLimiter } from './services/send-rate-limiter';
 import { WatchChallengeUseCase } from './usecases/watch-challenge.usecase';
@@ -96,7 +97,8 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: Database, useFactory: () => Database.open(config.databaseUrl) },
         { provide: REDIS, useFactory: () => createRequestConnection(config.redisUrl).on('error', () => undefined) },
         { provide: BULL_CONNECTION, useFactory: () => createBullConnection(config.redisUrl).on('error', () => undefined) },
-        { provide: JobProducer, useFactory: (connection: Redis) => new JobProducer(connection, config.queuePrefix), inject: [BULL_CONNECTION] },
+        // Request paths add jobs: their connection times commands out, so a Redis outage answers UNAVAILABLE.
+        { provide: JobProducer, useFactory: (connection: Redis) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
         { provide: OtpCodeStore, useFactory: (redis: Redis) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
         { provide: SendRateLimiter, useFactory: (redis: Redis) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
         { provide: ChallengeNotifier, useFactory: (redis: Redis) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
@@ -117,6 +119,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         DeviceAuthService,
         DuoClient,
         DuoFactorService,
+        ExpirySweeper,
         ...USE_CASES,
       ],
     };

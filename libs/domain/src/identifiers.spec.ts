@@ -116,3 +116,12 @@ describe('assertLocale', () => {
     expect(error.details.field).toBe('locale');
   });
 });
+
+describe('identifiers refuse what would corrupt logs or merge users', () => {
+  it.each([
+    ['a C1 control (CSI)', 'user\u009b31m'],
+    ['the replacement character left by invalid UTF-8', 'us\ufffder'],
+  ])('assertUserId refuses %s', (_name, value) => {
+    expect(() => assertUserId(value)).toThrow(DomainError);
+  });
+});

@@ -1,7 +1,8 @@
 import { invalidArgument } from './errors';
 
-// C0 controls and DEL: they corrupt logs and terminals and are never part of a real identifier.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// C0 and C1 controls and DEL corrupt logs and terminals and are never part of a real identifier;
+// U+FFFD is what undecodable bytes become, so two different byte strings would be one user.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 const OPAQUE_ID = /^[A-Za-z0-9_-]+$/;
 const MAX_OPAQUE_ID_LENGTH = 64;
 const MAX_USER_ID_LENGTH = 255;

@@ -2,10 +2,12 @@ import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestI
 import { RpcException } from '@nestjs/microservices';
 import { status, type Metadata } from '@grpc/grpc-js';
 import { catchError, defer, finalize, mergeMap, type Observable, tap, throwError } from 'rxjs';
+import { DomainError, DomainErrorCode, invalidArgument } from '@mfa/domain';
 import { GatewayMetrics, type Logger } from '@mfa/observability';
 import { ApiKeyAuthService } from '../services/api-key-auth.service';
 import { LOGGER } from '../services/logger.provider';
 import { toGrpcError } from './grpc-status';
+import { malformation, MAX_METADATA_BYTES, metadataBytes } from './strict-decoding';
 import { attachTenant } from './tenant.decorator';
 
 /**
@@ -26,7 +28,11 @@ export class GrpcCallInterceptor implements NestInterceptor {
     const metadata = context.switchToRpc().getContext<Metadata>();
     const stopTimer = this.metrics.grpcDuration.startTimer({ method });
     let code: status = status.OK;
+    const request = context.switchToRpc().getData<unknown>();
     return defer(async () => {
+      if (metadataBytes(metadata) > MAX_METADATA_BYTES) throw new DomainError(DomainErrorCode.ResourceExhausted, `request metadata exceeds ${MAX_METADATA_BYTES} bytes`, { reason: 'metadata_too_large' });
+      const problem = malformation(request);
+      if (problem) throw invalidArgument('request', `malformed request: ${problem}`);
       const authorization = metadata.get('authorization')[0];
       attachTenant(metadata, await this.auth.authenticate(typeof authorization === 'string' ? authorization : undefined));
     }).pipe(

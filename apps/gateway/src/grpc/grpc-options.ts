@@ -4,6 +4,7 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { MFA_PACKAGE, MFA_PROTO_PATH, PROTO_LOADER_OPTIONS } from '@mfa/contracts';
+import { useStrictRequestDecoding } from './strict-decoding';
 
 export const MFA_SERVICE_NAME = 'mfa.v1.MfaService';
 
@@ -26,9 +27,9 @@ export function grpcOptions(port: number, host = '0.0.0.0'): GrpcOptions {
       url: `${host}:${port}`,
       loader: PROTO_LOADER_OPTIONS,
       maxReceiveMessageLength: 1024 * 1024,
-      maxMetadataSize: 16 * 1024,
       gracefulShutdown: true,
       onLoadPackageDefinition: (definition: PackageDefinition, server: Pick<Server, 'addService'>) => {
+        useStrictRequestDecoding(definition);
         new ReflectionService(definition).addToServer(server);
         grpcHealth.addToServer(server);
       },

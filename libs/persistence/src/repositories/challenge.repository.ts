@@ -1,4 +1,4 @@
-import { MoreThan, type EntityManager } from 'typeorm';
+import { LessThanOrEqual, MoreThan, type EntityManager } from 'typeorm';
 import { ChallengeEntity } from '../entities/challenge.entity';
 
 export class ChallengeRepository {
@@ -27,6 +27,11 @@ export class ChallengeRepository {
   /** The ownership check still open for a factor being enrolled. */
   findPendingEnrollment(factorId: string): Promise<ChallengeEntity | null> {
     return this.manager.findOne(ChallengeEntity, { where: { factorId, purpose: 'enrollment', status: 'PENDING' }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Pending challenges whose lifetime is over, oldest first (uses the status/expiry index). */
+  findOverdue(now: number, limit: number): Promise<ChallengeEntity[]> {
+    return this.manager.find(ChallengeEntity, { where: { status: 'PENDING', expiresAt: LessThanOrEqual(now) }, order: { expiresAt: 'ASC' }, take: limit });
   }
 
   async insert(challenge: ChallengeEntity): Promise<void> {
