@@ -138,6 +138,20 @@ describe.each([sqliteBackend(), postgresBackend()])('mfa-admin on $name', (backe
     expect(again).toMatchObject({ code: 1, stderr: `mfa-admin: API key ${keyId} is already revoked\n` });
   });
 
+  it('tenant revoke revokes every key of the tenant and no other', async () => {
+    const created = await run(env, 'tenant', 'create', '--name', 'leaving');
+    const second = await run(env, 'api-key', 'create', '--tenant', 'leaving');
+    const revoked = await run(env, 'tenant', 'revoke', '--tenant', 'leaving');
+    expect(revoked).toMatchObject({ code: 0, stderr: '' });
+    expect(revoked.stdout).toMatch(/2 API key\(s\) revoked/);
+    await withDatabase(async (database) => {
+      const tenants = new TenantRepository(database.manager);
+      expect(await tenants.findByApiKeyHash(hashApiKey(apiKeyIn(created.stdout)))).toBeNull();
+      expect(await tenants.findByApiKeyHash(hashApiKey(apiKeyIn(second.stdout)))).toBeNull();
+      expect((await tenants.listApiKeys()).some((k) => k.revokedAt === null)).toBe(true);
+    });
+  });
+
   it('api-key commands refuse an unknown tenant or key id with exit 1', async () => {
     expect(await run(env, 'api-key', 'create', '--tenant', 'nobody')).toMatchObject({ code: 1, stderr: 'mfa-admin: no tenant with id or name "nobody"\n' });
     expect(await run(env, 'api-key', 'revoke', '--id', 'key_missing')).toMatchObject({ code: 1, stderr: 'mfa-admin: no API key with id "key_missing"\n' });

@@ -46,8 +46,8 @@ describe('mfa-admin command line', () => {
 
   it.each([
     [['nonsense'], 'mfa-admin: unknown command "nonsense" (see mfa-admin --help)\n'],
-    [['tenant', 'delete'], 'mfa-admin: unknown command "tenant delete" (tenant has: create, list)\n'],
-    [['tenant'], 'mfa-admin: tenant needs a subcommand: create, list\n'],
+    [['tenant', 'delete'], 'mfa-admin: unknown command "tenant delete" (tenant has: create, list, revoke)\n'],
+    [['tenant'], 'mfa-admin: tenant needs a subcommand: create, list, revoke\n'],
     [['tenant', 'create'], 'mfa-admin: tenant create needs --name\n'],
     [['tenant', 'create', '--name', ''], 'mfa-admin: tenant create: --name must not be empty\n'],
     [['tenant', 'create', '--nme', 'acme'], "mfa-admin: tenant create: Unknown option '--nme'\n"],

@@ -2,6 +2,7 @@ import { TenantAdmin, TenantRepository } from '@mfa/persistence';
 import { withDatabase } from './admin-environment';
 import { type Command, type CommandGroup, CliError, UsageError } from './command';
 import { formatTable, isoTime } from './format';
+import { findTenant } from './tenant-lookup';
 
 const MAX_NAME_LENGTH = 255;
 
@@ -44,4 +45,21 @@ const listTenants: Command = {
   },
 };
 
-export const tenantCommands: CommandGroup = { name: 'tenant', commands: [createTenant, listTenants] };
+const revokeTenant: Command = {
+  name: 'revoke',
+  summary: "Revoke every API key of a tenant: its callers get UNAUTHENTICATED (factors are kept)",
+  usage: '--tenant ID_OR_NAME',
+  options: [{ name: 'tenant', placeholder: 'ID_OR_NAME', description: 'the tenant' }],
+  async run(options, { env, stdout }) {
+    await withDatabase(env, async (database) => {
+      const tenant = await findTenant(database.manager, options.required('tenant'));
+      const tenants = new TenantRepository(database.manager);
+      const active = (await tenants.listApiKeys(tenant.id)).filter((key) => key.revokedAt === null);
+      const now = Date.now();
+      for (const key of active) await tenants.revokeApiKey(key.id, now);
+      stdout.write(`Tenant ${tenant.id} (${tenant.name}): ${active.length} API key(s) revoked.\n`);
+    });
+  },
+};
+
+export const tenantCommands: CommandGroup = { name: 'tenant', commands: [createTenant, listTenants, revokeTenant] };

@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Authenticator, MemoryDeviceStore } from '@mfa/authenticator-sdk';
 import { MfaClient } from '@mfa/client';
+import type { Challenge } from '@mfa/contracts';
 import { totp } from '@mfa/testing';
 
 /**
- * `npm run walkthrough`: enrolls a TOTP factor against the running gateway and verifies a code,
- * playing the part of the authenticator app with an independent RFC 6238 implementation.
+ * `npm run walkthrough`: every factor against the running `npm start`: TOTP (playing the
+ * authenticator app with an independent RFC 6238 implementation), SMS (reading the code from the
+ * loopback Twilio fake), push (the authenticator SDK as the phone) and Duo (the loopback Duo).
+ * `npm run walkthrough -- push` instead waits for you to approve with the command-line
+ * authenticator.
  */
 function apiKey(): string {
   const fromEnv = process.env.MFA_API_KEY ?? process.env.MFA_BOOTSTRAP_API_KEY;
@@ -53,10 +58,55 @@ async function smsWalkthrough(client: MfaClient, userId: string): Promise<void> 
   console.log(`9. SMS arrived (delivery ${delivered.delivery}); VerifyChallenge → ok=${verified.ok}, ${verified.challenge?.status}`);
 }
 
+/** Resolves with the last state WatchChallenge streamed, once it ends on a final status. */
+function finalState(client: MfaClient, challengeId: string): Promise<Challenge> {
+  return new Promise((resolve, reject) => {
+    let last: Challenge | undefined;
+    const stream = client.watchChallenge({ challenge_id: challengeId });
+    stream.on('data', (c: Challenge) => (last = c));
+    stream.on('end', () => (last ? resolve(last) : reject(new Error('the stream ended without a state'))));
+    stream.on('error', reject);
+  });
+}
+
+async function pushWalkthrough(client: MfaClient, userId: string): Promise<void> {
+  const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_PUSH', label: `${userId}@example.com` });
+  const app = await Authenticator.enroll(enrollment.push!.enrollment_uri, { name: 'Walkthrough phone', push: { platform: 'fcm', token: `walkthrough-${userId}` }, store: new MemoryDeviceStore() });
+  console.log(`10. EnrollFactor(PUSH) → the SDK scanned ${enrollment.push!.enrollment_uri.slice(0, 40)}… and enrolled (factor ACTIVE)`);
+  const challenge = await client.startChallenge({ user_id: userId, factor_id: enrollment.factor.id, context: { application: 'walkthrough', ip: '127.0.0.1', user_agent: 'cli', action: 'login', location: 'here' } });
+  console.log(`11. StartChallenge(PUSH) → the login screen shows the number ${challenge.binding_code}; FCM (the fake) wakes the app`);
+  const outcome = finalState(client, challenge.id);
+  const [pending] = await app.pendingChallenges();
+  await app.approve(pending.id, { bindingCode: challenge.binding_code });
+  console.log(`12. The app showed "${pending.context.application}" from ${pending.context.ip} and approved with ${challenge.binding_code}; WatchChallenge → ${(await outcome).status}`);
+}
+
+async function duoWalkthrough(client: MfaClient, userId: string): Promise<void> {
+  const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_DUO', duo_username: 'duo-allow' });
+  console.log(`13. EnrollFactor(DUO duo-allow) → Duo preauth says ${enrollment.factor.status}`);
+  const challenge = await client.startChallenge({ user_id: userId, factor_id: enrollment.factor.id });
+  console.log(`14. StartChallenge(DUO) → Duo Push sent; the fake user approves after a moment… ${(await finalState(client, challenge.id)).status}`);
+}
+
+/** `-- push`: you are the phone, with the command-line authenticator. */
+async function manualPush(client: MfaClient, userId: string): Promise<void> {
+  const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_PUSH', label: `${userId}@example.com` });
+  console.log(`Enroll the command-line authenticator (in another terminal):\n\n  npm run -s authenticator -- enroll '${enrollment.push!.enrollment_uri}'\n`);
+  for (;;) {
+    const [factor] = (await client.listFactors({ user_id: userId })).factors;
+    if (factor?.status === 'FACTOR_STATUS_ACTIVE') break;
+    await sleep(1_000);
+  }
+  const challenge = await client.startChallenge({ user_id: userId, context: { application: 'walkthrough', ip: '127.0.0.1', user_agent: 'cli', action: 'login', location: 'here' } });
+  console.log(`Login screen: approve the request with the number ${challenge.binding_code}:\n\n  npm run -s authenticator -- approve ${challenge.id} --number ${challenge.binding_code}\n`);
+  console.log(`WatchChallenge → ${(await finalState(client, challenge.id)).status}`);
+}
+
 async function main(): Promise<void> {
   const client = new MfaClient({ address: `127.0.0.1:${process.env.GRPC_PORT ?? 50051}`, apiKey: apiKey() });
-  const userId = process.argv[2] ?? `walkthrough-${Date.now()}`;
+  const userId = `walkthrough-${Date.now()}`;
   try {
+    if (process.argv[2] === 'push') return await manualPush(client, userId);
     const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_TOTP', label: `${userId}@example.com` });
     const secret = enrollment.totp!.secret_base32;
     console.log(`1. EnrollFactor  → factor ${enrollment.factor.id} (${enrollment.factor.status})`);
@@ -79,6 +129,8 @@ async function main(): Promise<void> {
     console.log(`5. GenerateRecoveryCodes → ${recovery.codes.length} codes, e.g. ${recovery.codes[0]}`);
 
     await smsWalkthrough(client, userId);
+    await pushWalkthrough(client, userId);
+    await duoWalkthrough(client, userId);
   } finally {
     client.close();
   }
