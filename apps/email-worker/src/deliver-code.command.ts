@@ -1,5 +1,4 @@
-import { JobIds, type ChallengePurpose, type DeliveryJob } from '@mfa/queue';
-import { UndeliverableJobError } from './delivery-failure';
+import { type ChallengePurpose, type DeliveryJob, JobIds, UndeliverableJobError } from '@mfa/queue';
 
 /** One code e-mail to deliver, built from a validated `email` job and its BullMQ metadata. */
 export class DeliverCodeCommand {

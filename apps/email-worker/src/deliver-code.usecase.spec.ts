@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
 import { Keyring } from '@mfa/crypto';
 import { createLogger, createMetricsRegistry, WorkerMetrics } from '@mfa/observability';
-import { PermanentProviderError, RetryableProviderError, sealedDeliveryAad, type ChallengeEventJob, type DeliveryJob } from '@mfa/queue';
+import { type ChallengeEventJob, type DeliveredMarker, type DeliveredMarkers, type DeliveryJob, PermanentProviderError, RETRIES_EXHAUSTED_REASON, RetryableProviderError, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
 import { DeliverCodeCommand } from './deliver-code.command';
 import { DeliverCodeUseCase } from './deliver-code.usecase';
-import type { DeliveredMarker, DeliveredMarkers } from './delivered-marker.repository';
-import { CODE_EXPIRED_REASON, RETRIES_EXHAUSTED_REASON, UNREADABLE_JOB_REASON, UndeliverableJobError } from './delivery-failure';
+import { CODE_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import type { EmailMessage, EmailProvider, EmailSendResult } from './providers/email.provider';
 
 const TO = 'anna.schmidt@example.com';

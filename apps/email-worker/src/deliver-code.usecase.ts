@@ -1,10 +1,9 @@
 import type { Keyring } from '@mfa/crypto';
 import { maskEmail } from '@mfa/domain';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { JobIds, PermanentProviderError, QueueName, sealedDeliveryAad, type DeliveryContent, type JobProducer } from '@mfa/queue';
+import { type DeliveredMarkers, type DeliveryContent, failureReason, isPermanentFailure, JobIds, type JobProducer, PermanentProviderError, QueueName, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
 import type { DeliverCodeCommand } from './deliver-code.command';
-import type { DeliveredMarkers } from './delivered-marker.repository';
-import { CODE_EXPIRED_REASON, failureReason, isPermanentFailure, UNREADABLE_JOB_REASON, UndeliverableJobError } from './delivery-failure';
+import { CODE_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { renderCodeEmail } from './messages/code-email';
 import { diagnosticsOf, type EmailProvider } from './providers/email.provider';
 

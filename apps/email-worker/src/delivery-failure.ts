@@ -1,29 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
-import { PermanentProviderError } from '@mfa/queue';
-
-/** Reported when the retry budget ran out on temporary failures. */
-export const RETRIES_EXHAUSTED_REASON = 'provider unavailable after retries';
+/** This worker's own failure reasons; the failure classes and helpers live in @mfa/queue. */
 export const CODE_EXPIRED_REASON = 'code expired before it could be delivered';
 export const UNREADABLE_JOB_REASON = 'the delivery job could not be read';
-
-/** A job that can never be delivered, whatever the provider says: fails at once, no retries. */
-export class UndeliverableJobError extends UnrecoverableError {
-  override name = 'UndeliverableJobError';
-  constructor(
-    /** Safe to report: never the destination or the code. */
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-/** The `reason` of a `delivery.failed` event for the error a job finally failed with. */
-export function failureReason(error: Error): string {
-  if (error instanceof PermanentProviderError || error instanceof UndeliverableJobError) return error.reason;
-  return RETRIES_EXHAUSTED_REASON;
-}
-
-/** Permanent: retrying would get the same answer (as opposed to retries running out). */
-export function isPermanentFailure(error: Error): boolean {
-  return error instanceof UnrecoverableError;
-}

@@ -1,9 +1,8 @@
-import { parseDeliveryJob, QueueName, runWorker } from '@mfa/queue';
+import { parseDeliveryJob, QueueName, RedisDeliveredMarkers, runWorker } from '@mfa/queue';
 import type { RunningWorker } from '@mfa/queue';
 import type { WorkerContext, WorkerDefinition } from '@mfa/worker-host';
 import { loadEmailConfig } from './config/email-config';
 import { DeliverCodeUseCase } from './deliver-code.usecase';
-import { RedisDeliveredMarkers } from './delivered-marker.repository';
 import { DeliveryProcessor } from './delivery.processor';
 import { SmtpEmailProvider } from './providers/smtp/smtp-email.provider';
 

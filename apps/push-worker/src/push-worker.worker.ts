@@ -1,7 +1,6 @@
-import { parsePushJob, QueueName, runWorker, type RunningWorker } from '@mfa/queue';
+import { parsePushJob, QueueName, RedisDeliveredMarkers, type RunningWorker, runWorker } from '@mfa/queue';
 import type { WorkerContext, WorkerDefinition } from '@mfa/worker-host';
 import { loadPushConfig } from './config/push-config';
-import { RedisDeliveredMarkers } from './delivered-marker.repository';
 import { DeliveryProcessor } from './delivery.processor';
 import { FcmPushProvider } from './providers/fcm/fcm-push.provider';
 import { SendPushUseCase } from './send-push.usecase';

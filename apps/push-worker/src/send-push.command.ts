@@ -1,5 +1,4 @@
-import { JobIds, type PushJob } from '@mfa/queue';
-import { UndeliverableJobError } from './delivery-failure';
+import { JobIds, type PushJob, UndeliverableJobError } from '@mfa/queue';
 
 /** One wake-up push to send, built from a validated `push` job and its BullMQ metadata. */
 export class SendPushCommand {

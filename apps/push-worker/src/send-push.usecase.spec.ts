@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import { Keyring } from '@mfa/crypto';
 import { createLogger, createMetricsRegistry, WorkerMetrics } from '@mfa/observability';
-import { PermanentProviderError, RetryableProviderError, sealedPushTokenAad, type ChallengeEventJob, type PushJob } from '@mfa/queue';
-import type { DeliveredMarker, DeliveredMarkers } from './delivered-marker.repository';
-import { PUSH_EXPIRED_REASON, RETRIES_EXHAUSTED_REASON, UNREADABLE_JOB_REASON, UndeliverableJobError } from './delivery-failure';
+import { type ChallengeEventJob, type DeliveredMarker, type DeliveredMarkers, PermanentProviderError, type PushJob, RETRIES_EXHAUSTED_REASON, RetryableProviderError, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
+import { PUSH_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { DeadPushTokenError, type PushMessage, type PushProvider, type PushSendResult } from './providers/push.provider';
 import { SendPushCommand } from './send-push.command';
 import { SendPushUseCase } from './send-push.usecase';

@@ -1,8 +1,7 @@
 import type { Keyring } from '@mfa/crypto';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { JobIds, PermanentProviderError, QueueName, sealedPushTokenAad, type JobProducer } from '@mfa/queue';
-import type { DeliveredMarkers } from './delivered-marker.repository';
-import { failureReason, isPermanentFailure, PUSH_EXPIRED_REASON, UNREADABLE_JOB_REASON, UndeliverableJobError } from './delivery-failure';
+import { type DeliveredMarkers, failureReason, isPermanentFailure, JobIds, type JobProducer, PermanentProviderError, QueueName, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
+import { PUSH_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { DeadPushTokenError, diagnosticsOf, type PushProvider } from './providers/push.provider';
 import type { SendPushCommand } from './send-push.command';
 

@@ -4,7 +4,7 @@ export interface DeliveredMarker {
   providerRef?: string;
 }
 
-/** Remembers which challenges' pushes the provider already accepted, for the challenge lifetime. */
+/** Remembers which challenges the provider already accepted (code or push), for the challenge lifetime, so a rerun job sends nothing. */
 export interface DeliveredMarkers {
   find(challengeId: string): Promise<DeliveredMarker | undefined>;
   mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number): Promise<void>;
