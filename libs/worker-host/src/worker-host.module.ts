@@ -57,6 +57,14 @@ export class WorkerHostModule implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     this.running = await this.definition.start(this.context);
+    for (const { worker } of this.running) {
+      // Time from a worker taking a job to it finishing, whatever the outcome.
+      const observe = (job?: { processedOn?: number; finishedOn?: number }): void => {
+        if (job?.processedOn && job.finishedOn) this.context.metrics.jobDuration.observe({ queue: worker.name }, (job.finishedOn - job.processedOn) / 1000);
+      };
+      worker.on('completed', observe);
+      worker.on('failed', observe);
+    }
   }
 
   /** SIGTERM: stop taking jobs, finish those in flight, then let go of Redis. */
