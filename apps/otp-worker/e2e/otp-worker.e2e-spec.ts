@@ -115,6 +115,6 @@ describe('otp worker', () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('mfa_jobs_processed_total{queue="otp",outcome="completed"');
-    expect(metrics).toMatch(/mfa_job_duration_seconds_count\{queue="otp",service="otp-worker"\} [1-9]/);
+    expect(metrics).toMatch(/mfa_job_duration_seconds_count\{[^}]*queue="otp"[^}]*\} [1-9]/);
   });
 });

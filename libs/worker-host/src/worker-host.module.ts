@@ -60,7 +60,7 @@ export class WorkerHostModule implements OnApplicationBootstrap, BeforeApplicati
     for (const { worker } of this.running) {
       // Time from a worker taking a job to it finishing, whatever the outcome.
       const observe = (job?: { processedOn?: number; finishedOn?: number }): void => {
-        if (job?.processedOn && job.finishedOn) this.context.metrics.jobDuration.observe({ queue: worker.name }, (job.finishedOn - job.processedOn) / 1000);
+        if (job?.processedOn) this.context.metrics.jobDuration.observe({ queue: worker.name }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
       };
       worker.on('completed', observe);
       worker.on('failed', observe);
