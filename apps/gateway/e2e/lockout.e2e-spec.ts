@@ -146,8 +146,10 @@ describe.each(['sqlite', 'postgres'] as const)('per-user lockout (%s)', (driver)
     expect(attemptsUsed).toBe(5);
   });
 
-  // Replicas share only the database and the keys (SQLite is a single-process driver, so PostgreSQL only).
-  (driver === 'postgres' ? it : it.skip)('lets no extra guess through when the concurrent guesses reach two gateway replicas', async () => {
+  // Replicas share only the database and the keys: SQLite is a single-process driver, so this
+  // case exists for PostgreSQL only (not defined, rather than skipped, on SQLite).
+  const itWithReplicas = driver === 'postgres' ? it : (): void => undefined;
+  itWithReplicas('lets no extra guess through when the concurrent guesses reach two gateway replicas', async () => {
     const database = await createTestDatabase(driver);
     const env = { MFA_ENCRYPTION_KEYS: Keyring.generateSpec('shared') };
     const replicas: RunningGateway[] = [];
