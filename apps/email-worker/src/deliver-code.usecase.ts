@@ -1,7 +1,7 @@
 import type { Keyring } from '@mfa/crypto';
 import { maskEmail } from '@mfa/domain';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { type DeliveredMarkers, type DeliveryContent, failureReason, isPermanentFailure, JobIds, type JobProducer, PermanentProviderError, QueueName, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
+import { type DeliveredMarkers, type DeliveryContent, type JobProducer, PermanentProviderError, reportDeliveryFailed, reportDeliverySent, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
 import type { DeliverCodeCommand } from './deliver-code.command';
 import { CODE_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { renderCodeEmail } from './messages/code-email';
@@ -82,27 +82,12 @@ export class DeliverCodeUseCase {
 
   /** Reports a final failure back to the gateway (once per challenge, by job id). */
   async reportFailure(challengeId: string, error: Error, jobId?: string): Promise<void> {
-    const reason = failureReason(error);
-    const permanent = isPermanentFailure(error);
-    await this.deps.events.add(QueueName.Events, JobIds.failed(challengeId), {
-      v: 1,
-      type: 'delivery.failed',
-      challengeId,
-      provider: this.deps.provider.name,
-      reason,
-      permanent,
-    });
+    const { reason, permanent } = await reportDeliveryFailed(this.deps.events, this.deps.provider.name, challengeId, error);
     this.logger.warn({ challengeId, jobId, reason, permanent }, 'code e-mail delivery failed');
   }
 
-  private async reportSent(challengeId: string, providerRef: string | undefined): Promise<void> {
-    await this.deps.events.add(QueueName.Events, JobIds.sent(challengeId), {
-      v: 1,
-      type: 'delivery.sent',
-      challengeId,
-      provider: this.deps.provider.name,
-      ...(providerRef ? { providerRef } : {}),
-    });
+  private reportSent(challengeId: string, providerRef: string | undefined): Promise<void> {
+    return reportDeliverySent(this.deps.events, this.deps.provider.name, challengeId, providerRef);
   }
 
   private open(command: DeliverCodeCommand, log: Logger): DeliveryContent {

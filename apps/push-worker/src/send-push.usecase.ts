@@ -1,6 +1,6 @@
 import type { Keyring } from '@mfa/crypto';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { type DeliveredMarkers, failureReason, isPermanentFailure, JobIds, type JobProducer, PermanentProviderError, QueueName, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
+import { type DeliveredMarkers, JobIds, type JobProducer, PermanentProviderError, QueueName, reportDeliveryFailed, reportDeliverySent, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
 import { PUSH_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { DeadPushTokenError, diagnosticsOf, type PushProvider } from './providers/push.provider';
 import type { SendPushCommand } from './send-push.command';
@@ -90,27 +90,12 @@ export class SendPushUseCase {
 
   /** Reports a final failure back to the gateway (once per challenge, by job id). */
   async reportFailure(challengeId: string, error: Error, jobId?: string): Promise<void> {
-    const reason = failureReason(error);
-    const permanent = isPermanentFailure(error);
-    await this.deps.events.add(QueueName.Events, JobIds.failed(challengeId), {
-      v: 1,
-      type: 'delivery.failed',
-      challengeId,
-      provider: this.deps.provider.name,
-      reason,
-      permanent,
-    });
+    const { reason, permanent } = await reportDeliveryFailed(this.deps.events, this.deps.provider.name, challengeId, error);
     this.logger.warn({ challengeId, jobId, reason, permanent }, 'push delivery failed');
   }
 
-  private async reportSent(challengeId: string, providerRef: string | undefined): Promise<void> {
-    await this.deps.events.add(QueueName.Events, JobIds.sent(challengeId), {
-      v: 1,
-      type: 'delivery.sent',
-      challengeId,
-      provider: this.deps.provider.name,
-      ...(providerRef ? { providerRef } : {}),
-    });
+  private reportSent(challengeId: string, providerRef: string | undefined): Promise<void> {
+    return reportDeliverySent(this.deps.events, this.deps.provider.name, challengeId, providerRef);
   }
 
   private open(command: SendPushCommand, log: Logger): string {

@@ -1,17 +1,7 @@
 import type { Keyring } from '@mfa/crypto';
 import { maskPhoneNumber } from '@mfa/domain';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import {
-  JobIds,
-  PermanentProviderError,
-  QueueName,
-  RetryableProviderError,
-  sealedDeliveryAad,
-  type DeliveryContent,
-  type DeliveryJob,
-  type JobProducer,
-  type OutOfBandChannel,
-} from '@mfa/queue';
+import { type DeliveryContent, type DeliveryJob, JobIds, type JobProducer, type OutOfBandChannel, PermanentProviderError, QueueName, reportDeliverySent, RetryableProviderError, sealedDeliveryAad } from '@mfa/queue';
 import type { DeliverCodeCommand } from './deliver-code.command';
 import type { DeliveredMarker } from './delivered-marker.repository';
 import { renderCodeSms } from './messages/code-sms';
@@ -151,13 +141,7 @@ export class DeliverCodeUseCase {
   }
 
   private reportSent(challengeId: string, provider: string, providerRef: string): Promise<void> {
-    return this.deps.events.add(QueueName.Events, JobIds.sent(challengeId), {
-      v: 1,
-      type: 'delivery.sent',
-      challengeId,
-      provider,
-      ...(providerRef ? { providerRef } : {}),
-    });
+    return reportDeliverySent(this.deps.events, provider, challengeId, providerRef);
   }
 
   private reportFailed(challengeId: string, provider: string, reason: string, permanent: boolean): Promise<void> {
