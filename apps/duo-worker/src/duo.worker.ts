@@ -1,5 +1,5 @@
-import { parseDuoJob, QueueName, runWorker } from '@mfa/queue';
-import type { WorkerDefinition } from '@mfa/worker-host';
+import { parseDuoJob, QueueName } from '@mfa/queue';
+import { consumeQueue, type WorkerDefinition } from '@mfa/worker-host';
 import { CheckDuoPasscodeUseCase } from './check-duo-passcode.usecase';
 import { loadDuoSettings } from './config/duo-settings';
 import { DuoSecrets } from './duo-secrets';
@@ -45,15 +45,11 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
         }),
       });
       return [
-        runWorker({
+        consumeQueue(context, {
           queue: QueueName.Duo,
-          prefix: config.queuePrefix,
-          connection: context.bullConnection,
-          concurrency: config.concurrency,
           parse: parseDuoJob,
           handle: (payload, job, stopping) => processor.process(payload, job, stopping),
           onFinalFailure: (payload, error) => processor.onFinalFailure(payload, error),
-          onOutcome: (outcome) => metrics.jobsProcessed.inc({ queue: QueueName.Duo, outcome }),
         }),
       ];
     },

@@ -1,6 +1,6 @@
-import { parseDeliveryJob, QueueName, RedisDeliveredMarkers, runWorker } from '@mfa/queue';
+import { parseDeliveryJob, QueueName, RedisDeliveredMarkers } from '@mfa/queue';
 import type { RunningWorker } from '@mfa/queue';
-import type { WorkerContext, WorkerDefinition } from '@mfa/worker-host';
+import { consumeQueue, type WorkerContext, type WorkerDefinition } from '@mfa/worker-host';
 import { loadEmailConfig } from './config/email-config';
 import { DeliverCodeUseCase } from './deliver-code.usecase';
 import { DeliveryProcessor } from './delivery.processor';
@@ -37,30 +37,19 @@ export function createEmailWorker(env: Env = process.env): WorkerDefinition {
           logger: context.logger,
         }),
       );
-      const running = runWorker({
-        queue: QueueName.Email,
-        prefix: context.config.queuePrefix,
-        connection: context.bullConnection,
-        concurrency: context.config.concurrency,
-        parse: parseDeliveryJob,
-        handle: (payload, job) => processor.process(payload, job),
-        onFinalFailure: (payload, error, job) => processor.onFinalFailure(payload, error, job),
-        onOutcome: (outcome) => context.metrics.jobsProcessed.inc({ queue: QueueName.Email, outcome }),
-      });
+      const running = consumeQueue(
+        context,
+        {
+          queue: QueueName.Email,
+          parse: parseDeliveryJob,
+          handle: (payload, job) => processor.process(payload, job),
+          onFinalFailure: (payload, error, job) => processor.onFinalFailure(payload, error, job),
+        },
+        () => provider.close(),
+      );
       const relay = new URL(settings.smtpUrl);
       context.logger.info({ provider: provider.name, relay: `${relay.protocol}//${relay.host}` }, 'email worker consuming');
-      return [
-        {
-          worker: running.worker,
-          close: async () => {
-            try {
-              await running.close();
-            } finally {
-              await provider.close();
-            }
-          },
-        },
-      ];
+      return [running];
     },
   };
 }

@@ -1,5 +1,5 @@
-import { JobIds, OtpCodeStore, parseOtpJob, QueueName, runWorker } from '@mfa/queue';
-import type { WorkerDefinition } from '@mfa/worker-host';
+import { JobIds, OtpCodeStore, parseOtpJob, QueueName } from '@mfa/queue';
+import { consumeQueue, type WorkerDefinition } from '@mfa/worker-host';
 import { IssueCodeUseCase } from './issue-code.usecase';
 
 /** The `otp` queue: one job per out-of-band challenge (SMS, voice, e-mail). */
@@ -7,14 +7,11 @@ export const otpWorker: WorkerDefinition = {
   name: 'otp-worker',
   defaultConcurrency: 64,
   start(context) {
-    const { config, metrics, logger, producer } = context;
+    const { config, logger, producer } = context;
     const issueCode = new IssueCodeUseCase(new OtpCodeStore(context.redis, config.keyring, config.queuePrefix), producer, config.keyring, logger);
     return [
-      runWorker({
+      consumeQueue(context, {
         queue: QueueName.Otp,
-        prefix: config.queuePrefix,
-        connection: context.bullConnection,
-        concurrency: config.concurrency,
         parse: parseOtpJob,
         handle: async (job, bullJob) => {
           await issueCode.execute(job, bullJob.timestamp);
@@ -30,7 +27,6 @@ export const otpWorker: WorkerDefinition = {
             permanent: true,
           });
         },
-        onOutcome: (outcome) => metrics.jobsProcessed.inc({ queue: QueueName.Otp, outcome }),
       }),
     ];
   },

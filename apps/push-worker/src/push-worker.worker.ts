@@ -1,5 +1,5 @@
-import { parsePushJob, QueueName, RedisDeliveredMarkers, type RunningWorker, runWorker } from '@mfa/queue';
-import type { WorkerContext, WorkerDefinition } from '@mfa/worker-host';
+import { parsePushJob, QueueName, RedisDeliveredMarkers, type RunningWorker } from '@mfa/queue';
+import { consumeQueue, type WorkerContext, type WorkerDefinition } from '@mfa/worker-host';
 import { loadPushConfig } from './config/push-config';
 import { DeliveryProcessor } from './delivery.processor';
 import { FcmPushProvider } from './providers/fcm/fcm-push.provider';
@@ -32,31 +32,20 @@ export function createPushWorker(env: Env = process.env): WorkerDefinition {
           logger: context.logger,
         }),
       );
-      const running = runWorker({
-        queue: QueueName.Push,
-        prefix: context.config.queuePrefix,
-        connection: context.bullConnection,
-        concurrency: context.config.concurrency,
-        parse: parsePushJob,
-        handle: (payload, job) => processor.process(payload, job),
-        onFinalFailure: (payload, error, job) => processor.onFinalFailure(payload, error, job),
-        onOutcome: (outcome) => context.metrics.jobsProcessed.inc({ queue: QueueName.Push, outcome }),
-      });
+      const running = consumeQueue(
+        context,
+        {
+          queue: QueueName.Push,
+          parse: parsePushJob,
+          handle: (payload, job) => processor.process(payload, job),
+          onFinalFailure: (payload, error, job) => processor.onFinalFailure(payload, error, job),
+        },
+        () => provider.close(),
+      );
       const log = { provider: provider.name, project: settings.projectId, serviceAccount: settings.serviceAccount.clientEmail, endpoint: provider.endpoint };
       if (settings.apiBaseUrl && context.config.production) context.logger.warn(log, 'FCM_API_BASE_URL is set: all Google traffic goes to that endpoint');
       context.logger.info(log, 'push worker consuming');
-      return [
-        {
-          worker: running.worker,
-          close: async () => {
-            try {
-              await running.close();
-            } finally {
-              await provider.close();
-            }
-          },
-        },
-      ];
+      return [running];
     },
   };
 }

@@ -1,5 +1,5 @@
-import { parseDeliveryJob, QueueName, runWorker } from '@mfa/queue';
-import type { WorkerDefinition } from '@mfa/worker-host';
+import { parseDeliveryJob, QueueName } from '@mfa/queue';
+import { consumeQueue, type WorkerDefinition } from '@mfa/worker-host';
 import { loadTwilioSettings } from './config/twilio-settings';
 import { DeliverCodeUseCase } from './deliver-code.usecase';
 import { RedisDeliveredMarker } from './delivered-marker.repository';
@@ -36,15 +36,11 @@ export function createTelephonyWorker(env: Record<string, string | undefined> = 
       });
       const processor = new DeliveryProcessor(deliverCode);
       return [
-        runWorker({
+        consumeQueue(context, {
           queue: QueueName.Telephony,
-          prefix: config.queuePrefix,
-          connection: context.bullConnection,
-          concurrency: config.concurrency,
           parse: parseDeliveryJob,
           handle: (payload, job) => processor.process(payload, job),
           onFinalFailure: (payload, error) => processor.onFinalFailure(payload, error),
-          onOutcome: (outcome) => metrics.jobsProcessed.inc({ queue: QueueName.Telephony, outcome }),
         }),
       ];
     },
