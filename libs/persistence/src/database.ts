@@ -1,9 +1,10 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { dataSourceOptionsFromUrl, driverOf, type DatabaseDriver } from './database-url';
 import { ENTITIES } from './entities';
-import { UserStateEntity } from './entities/user-state.entity';
+import type { UserStateEntity } from './entities/user-state.entity';
 import { KeyedMutex } from './keyed-mutex';
 import { MIGRATIONS } from './migrations';
+import { UserStateRepository } from './repositories/user-state.repository';
 
 const MIGRATION_LOCK_ID = 724_611_001;
 
@@ -67,16 +68,7 @@ export class Database {
    */
   withUserLock<T>(tenantId: string, userId: string, work: (manager: EntityManager, state: UserStateEntity) => Promise<T>): Promise<T> {
     return this.transaction(async (manager) => {
-      const repository = manager.getRepository(UserStateEntity);
-      await repository
-        .createQueryBuilder()
-        .insert()
-        .values({ tenantId, userId, consecutiveFailures: 0, lockedUntil: null, updatedAt: Date.now() })
-        .orIgnore()
-        .execute();
-      const query = repository.createQueryBuilder('s').where('s.tenant_id = :tenantId AND s.user_id = :userId', { tenantId, userId });
-      if (this.driver === 'postgres') query.setLock('pessimistic_write');
-      const state = await query.getOneOrFail();
+      const state = await new UserStateRepository(manager).lock(tenantId, userId, Date.now());
       return work(manager, state);
     }, `${tenantId}\u0000${userId}`);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ChallengeRepository, Database } from '@mfa/persistence';
+import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
 import type { Logger } from '@mfa/observability';
 import { ChallengeLifecycle } from './challenge-lifecycle.service';
 import { ChallengeNotifier } from './challenge-notifier';
@@ -8,11 +8,14 @@ import { LOGGER } from './logger.provider';
 
 export const SWEEP_INTERVAL_MS = 15_000;
 const BATCH = 200;
+/** Accepted TOTP steps are kept this long: far beyond the ±1-step window, and each factor's last step refuses older ones anyway. */
+const USED_TOTP_STEP_RETENTION_MS = 10 * 60_000;
 
 /**
  * Challenges expire on read already; this also writes EXPIRED for those nobody looks at, so
  * the database, the audit trail and the metrics agree with what the API says. Every replica
- * sweeps; expiring is idempotent under the user lock.
+ * sweeps; expiring is idempotent under the user lock. The same round forgets accepted TOTP steps
+ * that have left the window (verifying does not spend a statement on it).
  */
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,6 +56,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
           await this.notifier.publish(overdue.id);
         }
       }
+      await new FactorRepository(this.database.manager).pruneUsedTotpSteps(now - USED_TOTP_STEP_RETENTION_MS);
     } catch (error) {
       this.logger.warn({ err: error }, 'expiry sweep failed; the next one retries');
     } finally {

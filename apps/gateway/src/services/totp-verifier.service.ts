@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Keyring } from '@mfa/crypto';
-import { nextDrift, TOTP_WINDOW_STEPS } from '@mfa/domain';
+import { nextDrift } from '@mfa/domain';
 import { factorSecretAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
 import { TotpService } from './totp.service';
 
@@ -32,7 +32,6 @@ export class TotpVerifier {
     factor.totpDrift = nextDrift(factor.totpDrift, match.deltaSteps);
     factor.lastUsedAt = now;
     await factors.save(factor);
-    await factors.pruneTotpSteps(factor.id, match.timeStep - 2 * TOTP_WINDOW_STEPS - 1);
     return 'ok';
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditEventEntity } from '../entities/audit-event.entity';
+import { Table } from '../sql/table';
 
 export interface AuditRecord {
   tenantId: string;
@@ -33,7 +34,7 @@ export class AuditRepository {
       at,
       details: JSON.stringify(record.details ?? {}),
     });
-    await this.manager.insert(AuditEventEntity, event);
+    await Table.of(this.manager, AuditEventEntity).insert(event);
     return event;
   }
 

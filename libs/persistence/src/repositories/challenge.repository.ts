@@ -1,15 +1,20 @@
 import { LessThanOrEqual, MoreThan, type EntityManager } from 'typeorm';
 import { ChallengeEntity } from '../entities/challenge.entity';
+import { Table } from '../sql/table';
 
 export class ChallengeRepository {
-  constructor(private readonly manager: EntityManager) {}
+  private readonly table: Table<ChallengeEntity>;
+
+  constructor(private readonly manager: EntityManager) {
+    this.table = Table.of(manager, ChallengeEntity);
+  }
 
   findInTenant(tenantId: string, id: string): Promise<ChallengeEntity | null> {
-    return this.manager.findOne(ChallengeEntity, { where: { tenantId, id } });
+    return this.table.findOne({ id, tenantId });
   }
 
   findById(id: string): Promise<ChallengeEntity | null> {
-    return this.manager.findOne(ChallengeEntity, { where: { id } });
+    return this.table.findOne({ id });
   }
 
   /** A live challenge started earlier with the same idempotency key. */
@@ -21,12 +26,12 @@ export class ChallengeRepository {
   }
 
   findPendingForFactor(factorId: string): Promise<ChallengeEntity[]> {
-    return this.manager.find(ChallengeEntity, { where: { factorId, status: 'PENDING' }, order: { createdAt: 'ASC' } });
+    return this.table.find({ factorId, status: 'PENDING' }, { createdAt: 'ASC' });
   }
 
   /** The ownership check still open for a factor being enrolled. */
   findPendingEnrollment(factorId: string): Promise<ChallengeEntity | null> {
-    return this.manager.findOne(ChallengeEntity, { where: { factorId, purpose: 'enrollment', status: 'PENDING' }, order: { createdAt: 'DESC' } });
+    return this.table.findOne({ factorId, purpose: 'enrollment', status: 'PENDING' }, { createdAt: 'DESC' });
   }
 
   /** Pending challenges whose lifetime is over, oldest first (uses the status/expiry index). */
@@ -34,11 +39,11 @@ export class ChallengeRepository {
     return this.manager.find(ChallengeEntity, { where: { status: 'PENDING', expiresAt: LessThanOrEqual(now) }, order: { expiresAt: 'ASC' }, take: limit });
   }
 
-  async insert(challenge: ChallengeEntity): Promise<void> {
-    await this.manager.insert(ChallengeEntity, challenge);
+  insert(challenge: ChallengeEntity): Promise<void> {
+    return this.table.insert(challenge);
   }
 
-  async save(challenge: ChallengeEntity): Promise<void> {
-    await this.manager.save(ChallengeEntity, challenge);
+  save(challenge: ChallengeEntity): Promise<void> {
+    return this.table.save(challenge);
   }
 }

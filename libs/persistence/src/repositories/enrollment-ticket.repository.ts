@@ -1,20 +1,24 @@
-import { IsNull, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { EnrollmentTicketEntity } from '../entities/enrollment-ticket.entity';
+import { Table } from '../sql/table';
 
 export class EnrollmentTicketRepository {
-  constructor(private readonly manager: EntityManager) {}
+  private readonly table: Table<EnrollmentTicketEntity>;
 
-  async insert(ticket: EnrollmentTicketEntity): Promise<void> {
-    await this.manager.insert(EnrollmentTicketEntity, ticket);
+  constructor(manager: EntityManager) {
+    this.table = Table.of(manager, EnrollmentTicketEntity);
+  }
+
+  insert(ticket: EnrollmentTicketEntity): Promise<void> {
+    return this.table.insert(ticket);
   }
 
   find(ticketHash: string): Promise<EnrollmentTicketEntity | null> {
-    return this.manager.findOne(EnrollmentTicketEntity, { where: { ticketHash } });
+    return this.table.findOne({ ticketHash });
   }
 
   /** Uses the ticket; false when it was used already (single use, even under concurrency). */
   async markUsed(ticketHash: string, now: number): Promise<boolean> {
-    const result = await this.manager.update(EnrollmentTicketEntity, { ticketHash, usedAt: IsNull() }, { usedAt: now });
-    return (result.affected ?? 0) > 0;
+    return (await this.table.update({ ticketHash, usedAt: null }, { usedAt: now })) > 0;
   }
 }

@@ -1,32 +1,37 @@
 import { In, type EntityManager } from 'typeorm';
 import { FactorEntity } from '../entities/factor.entity';
 import { UsedTotpStepEntity } from '../entities/used-totp-step.entity';
+import { Table } from '../sql/table';
 
 export class FactorRepository {
-  constructor(private readonly manager: EntityManager) {}
+  private readonly table: Table<FactorEntity>;
+
+  constructor(private readonly manager: EntityManager) {
+    this.table = Table.of(manager, FactorEntity);
+  }
 
   findForUser(tenantId: string, userId: string, id: string): Promise<FactorEntity | null> {
-    return this.manager.findOne(FactorEntity, { where: { tenantId, userId, id } });
+    return this.table.findOne({ id, tenantId, userId });
   }
 
   findInTenant(tenantId: string, id: string): Promise<FactorEntity | null> {
-    return this.manager.findOne(FactorEntity, { where: { tenantId, id } });
+    return this.table.findOne({ id, tenantId });
   }
 
   findById(id: string): Promise<FactorEntity | null> {
-    return this.manager.findOne(FactorEntity, { where: { id } });
+    return this.table.findOne({ id });
   }
 
   findByDeviceId(deviceId: string): Promise<FactorEntity | null> {
-    return this.manager.findOne(FactorEntity, { where: { deviceId } });
+    return this.table.findOne({ deviceId });
   }
 
   listForUser(tenantId: string, userId: string): Promise<FactorEntity[]> {
-    return this.manager.find(FactorEntity, { where: { tenantId, userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.table.find({ tenantId, userId }, { createdAt: 'ASC', id: 'ASC' });
   }
 
   countForUser(tenantId: string, userId: string): Promise<number> {
-    return this.manager.count(FactorEntity, { where: { tenantId, userId } });
+    return this.table.count({ tenantId, userId });
   }
 
   /** A factor of the user for the same address, under any of the given blind indexes (one per key). */
@@ -34,12 +39,12 @@ export class FactorRepository {
     return this.manager.findOne(FactorEntity, { where: { tenantId, userId, type, destinationIndex: In(destinationIndexes) } });
   }
 
-  async insert(factor: FactorEntity): Promise<void> {
-    await this.manager.insert(FactorEntity, factor);
+  insert(factor: FactorEntity): Promise<void> {
+    return this.table.insert(factor);
   }
 
-  async save(factor: FactorEntity): Promise<void> {
-    await this.manager.save(FactorEntity, factor);
+  save(factor: FactorEntity): Promise<void> {
+    return this.table.save(factor);
   }
 
   async delete(id: string): Promise<void> {
@@ -52,20 +57,25 @@ export class FactorRepository {
    * the user lock, and the primary key refuses a second row should anything slip past it.
    */
   async markTotpStepUsed(factorId: string, step: number, now: number): Promise<boolean> {
-    const existing = await this.manager.findOne(UsedTotpStepEntity, { where: { factorId, step } });
-    if (existing) return false;
-    await this.manager.insert(UsedTotpStepEntity, { factorId, step, usedAt: now });
-    return true;
+    const { affected } = await Table.of(this.manager, UsedTotpStepEntity).query(
+      'mark-used',
+      (sql) => `INSERT INTO ${sql.table} (${sql.column('factorId')}, ${sql.column('step')}, ${sql.column('usedAt')}) VALUES (${sql.parameter(0)}, ${sql.parameter(1)}, ${sql.parameter(2)}) ON CONFLICT DO NOTHING`,
+      [factorId, step, now],
+    );
+    return affected > 0;
   }
 
-  /** Forgets steps older than the replay window; they can no longer be presented anyway. */
-  async pruneTotpSteps(factorId: string, belowStep: number): Promise<void> {
-    await this.manager
-      .createQueryBuilder()
-      .delete()
-      .from(UsedTotpStepEntity)
-      .where('factor_id = :factorId AND step < :belowStep', { factorId, belowStep })
-      .execute();
+  /**
+   * Forgets time steps accepted before `usedBefore`. A factor's last accepted step already refuses
+   * every earlier one; the rows only back that up while a step is still inside the window.
+   */
+  async pruneUsedTotpSteps(usedBefore: number): Promise<number> {
+    const { affected } = await Table.of(this.manager, UsedTotpStepEntity).query(
+      'prune-used-before',
+      (sql) => `DELETE FROM ${sql.table} WHERE ${sql.column('usedAt')} < ${sql.parameter(0)}`,
+      [usedBefore],
+    );
+    return affected;
   }
 
   /** Every factor holding an encrypted value, in pages, for key rotation. */

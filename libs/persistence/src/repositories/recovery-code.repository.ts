@@ -1,8 +1,13 @@
-import { IsNull, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { RecoveryCodeEntity } from '../entities/recovery-code.entity';
+import { Table } from '../sql/table';
 
 export class RecoveryCodeRepository {
-  constructor(private readonly manager: EntityManager) {}
+  private readonly table: Table<RecoveryCodeEntity>;
+
+  constructor(private readonly manager: EntityManager) {
+    this.table = Table.of(manager, RecoveryCodeEntity);
+  }
 
   /** Replaces the user's set: the old codes are deleted, so they can never be redeemed. */
   async replaceSet(tenantId: string, userId: string, codes: RecoveryCodeEntity[]): Promise<void> {
@@ -11,16 +16,15 @@ export class RecoveryCodeRepository {
   }
 
   listUnused(tenantId: string, userId: string): Promise<RecoveryCodeEntity[]> {
-    return this.manager.find(RecoveryCodeEntity, { where: { tenantId, userId, usedAt: IsNull() } });
+    return this.table.find({ tenantId, userId, usedAt: null });
   }
 
   countUnused(tenantId: string, userId: string): Promise<number> {
-    return this.manager.count(RecoveryCodeEntity, { where: { tenantId, userId, usedAt: IsNull() } });
+    return this.table.count({ tenantId, userId, usedAt: null });
   }
 
   /** Marks a code used; false if it was already used (the caller holds the user lock). */
   async markUsed(id: string, now: number): Promise<boolean> {
-    const result = await this.manager.update(RecoveryCodeEntity, { id, usedAt: IsNull() }, { usedAt: now });
-    return (result.affected ?? 0) > 0;
+    return (await this.table.update({ id, usedAt: null }, { usedAt: now })) > 0;
   }
 }

@@ -1,6 +1,7 @@
 import { IsNull, type EntityManager } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { TenantEntity } from '../entities/tenant.entity';
+import { Table } from '../sql/table';
 
 export interface ApiKeyOwner {
   tenant: TenantEntity;
@@ -12,10 +13,18 @@ export class TenantRepository {
 
   /** The tenant of an active (not revoked) API key, looked up by the key's hash. */
   async findByApiKeyHash(keyHash: string): Promise<ApiKeyOwner | null> {
-    const apiKey = await this.manager.findOne(ApiKeyEntity, { where: { keyHash, revokedAt: IsNull() } });
+    // Every call authenticates: one statement reads the key and its tenant together.
+    const { rows, records } = await Table.of(this.manager, ApiKeyEntity).query(
+      'active-with-tenant',
+      (sql) =>
+        `SELECT ${sql.columns('k')}, t.name AS tenant_name, t.policy AS tenant_policy, t.created_at AS tenant_created_at FROM ${sql.table} k ` +
+        `JOIN "tenants" t ON t.id = k.tenant_id WHERE k.key_hash = ${sql.parameter(0)} AND k.revoked_at IS NULL`,
+      [keyHash],
+    );
+    const [apiKey, record] = [rows[0], records[0]];
     if (!apiKey) return null;
-    const tenant = await this.manager.findOne(TenantEntity, { where: { id: apiKey.tenantId } });
-    return tenant ? { tenant, apiKey } : null;
+    const tenant = Table.of(this.manager, TenantEntity).hydrate({ id: apiKey.tenantId, name: record.tenant_name, policy: record.tenant_policy, created_at: record.tenant_created_at });
+    return { tenant, apiKey };
   }
 
   findById(id: string): Promise<TenantEntity | null> {

@@ -1,18 +1,35 @@
 import type { EntityManager } from 'typeorm';
 import { UserStateEntity } from '../entities/user-state.entity';
+import { Table } from '../sql/table';
 
 export class UserStateRepository {
-  constructor(private readonly manager: EntityManager) {}
+  private readonly table: Table<UserStateEntity>;
+
+  constructor(manager: EntityManager) {
+    this.table = Table.of(manager, UserStateEntity);
+  }
 
   find(tenantId: string, userId: string): Promise<UserStateEntity | null> {
-    return this.manager.findOne(UserStateEntity, { where: { tenantId, userId } });
+    return this.table.findOne({ tenantId, userId });
   }
 
   async save(state: UserStateEntity): Promise<void> {
-    await this.manager.update(
-      UserStateEntity,
-      { tenantId: state.tenantId, userId: state.userId },
-      { consecutiveFailures: state.consecutiveFailures, lockedUntil: state.lockedUntil, updatedAt: state.updatedAt },
+    await this.table.update({ tenantId: state.tenantId, userId: state.userId }, { consecutiveFailures: state.consecutiveFailures, lockedUntil: state.lockedUntil, updatedAt: state.updatedAt });
+  }
+
+  /**
+   * The user's state row, created when missing, locked for the rest of the transaction: one
+   * statement (an upsert locks the row it touches on PostgreSQL; SQLite transactions are serialised).
+   */
+  async lock(tenantId: string, userId: string, now: number): Promise<UserStateEntity> {
+    const { rows } = await this.table.query(
+      'lock',
+      (sql) =>
+        `INSERT INTO ${sql.table} (${sql.column('tenantId')}, ${sql.column('userId')}, ${sql.column('consecutiveFailures')}, ${sql.column('lockedUntil')}, ${sql.column('updatedAt')}) ` +
+        `VALUES (${sql.parameter(0)}, ${sql.parameter(1)}, 0, NULL, ${sql.parameter(2)}) ` +
+        `ON CONFLICT (${sql.column('tenantId')}, ${sql.column('userId')}) DO UPDATE SET ${sql.column('tenantId')} = excluded.${sql.column('tenantId')} RETURNING ${sql.columns()}`,
+      [tenantId, userId, now],
     );
+    return rows[0];
   }
 }

@@ -1,0 +1,100 @@
+import { QueryFailedError } from 'typeorm';
+import { hashApiKey } from '@mfa/crypto';
+import { createTestDatabase, type TestDatabase } from '@mfa/testing';
+import { Database } from '../database';
+import { ChallengeEntity } from '../entities/challenge.entity';
+import { UserStateEntity } from '../entities/user-state.entity';
+import { TenantRepository } from '../repositories/tenant.repository';
+import { UserStateRepository } from '../repositories/user-state.repository';
+import { TenantAdmin } from '../tenant-admin';
+import { Table } from './table';
+
+function challenge(id: string, overrides: Partial<ChallengeEntity> = {}): ChallengeEntity {
+  return Object.assign(new ChallengeEntity(), {
+    id, tenantId: 'ten_1', userId: 'alice', factorId: 'fac_1', type: 'SMS', purpose: 'challenge', status: 'PENDING', delivery: 'QUEUED',
+    reason: '', attemptsRemaining: 5, idempotencyKey: null, context: null, locale: '', codeLength: 6, bindingCode: null,
+    createdAt: 1_700_000_000_123, expiresAt: 1_700_000_300_123, resolvedAt: null,
+    ...overrides,
+  });
+}
+
+describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
+  let testDb: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(driver);
+    database = await Database.open(testDb.url);
+  });
+  afterAll(async () => {
+    await database.close();
+    await testDb.drop();
+  });
+
+  const challenges = (): Table<ChallengeEntity> => Table.of(database.manager, ChallengeEntity);
+
+  it('reads back what it wrote with the types TypeORM gives (epoch ms as numbers, nulls as null)', async () => {
+    await challenges().insert(challenge('ch_types'));
+    const mine = await challenges().findOne({ id: 'ch_types', tenantId: 'ten_1' });
+    const typeorms = await database.manager.findOneByOrFail(ChallengeEntity, { id: 'ch_types' });
+    expect(mine).toBeInstanceOf(ChallengeEntity);
+    expect(mine).toEqual(typeorms);
+    expect(mine?.createdAt).toBe(1_700_000_000_123);
+    expect(mine?.resolvedAt).toBeNull();
+  });
+
+  it('matches every condition, treats null as IS NULL and orders as asked', async () => {
+    await challenges().insert(challenge('ch_a', { factorId: 'fac_o', createdAt: 3 }));
+    await challenges().insert(challenge('ch_b', { factorId: 'fac_o', createdAt: 1 }));
+    await challenges().insert(challenge('ch_c', { factorId: 'fac_o', createdAt: 2, idempotencyKey: 'k' }));
+    expect((await challenges().find({ factorId: 'fac_o' }, { createdAt: 'ASC' })).map((c) => c.id)).toEqual(['ch_b', 'ch_c', 'ch_a']);
+    expect((await challenges().find({ factorId: 'fac_o', idempotencyKey: null }, { createdAt: 'DESC' })).map((c) => c.id)).toEqual(['ch_a', 'ch_b']);
+    expect(await challenges().count({ factorId: 'fac_o', idempotencyKey: 'k' })).toBe(1);
+    expect(await challenges().findOne({ id: 'ch_a', tenantId: 'another tenant' })).toBeNull();
+  });
+
+  it('updates only the matching rows and says how many changed', async () => {
+    await challenges().insert(challenge('ch_u'));
+    expect(await challenges().update({ id: 'ch_u', status: 'PENDING' }, { status: 'APPROVED', resolvedAt: 5 })).toBe(1);
+    expect(await challenges().update({ id: 'ch_u', status: 'PENDING' }, { status: 'DENIED' })).toBe(0);
+    expect(await challenges().findOne({ id: 'ch_u' })).toMatchObject({ status: 'APPROVED', resolvedAt: 5 });
+  });
+
+  it('saves every column of a row by its primary key', async () => {
+    await challenges().insert(challenge('ch_s'));
+    const row = (await challenges().findOne({ id: 'ch_s' }))!;
+    Object.assign(row, { attemptsRemaining: 2, delivery: 'SENT', reason: 'r' });
+    await challenges().save(row);
+    expect(await challenges().findOne({ id: 'ch_s' })).toEqual(row);
+  });
+
+  it('refuses a statement without conditions rather than touching every row', async () => {
+    await expect(challenges().update({}, { status: 'EXPIRED' })).rejects.toThrow(/unconditional/);
+  });
+
+  it('reports a broken constraint as TypeORM does', async () => {
+    await challenges().insert(challenge('ch_dup'));
+    await expect(challenges().insert(challenge('ch_dup'))).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it('locks a user state row, creating it at zero on first use', async () => {
+    const created = await database.transaction((manager) => new UserStateRepository(manager).lock('ten_1', 'new-user', 42));
+    expect(created).toBeInstanceOf(UserStateEntity);
+    expect(created).toMatchObject({ tenantId: 'ten_1', userId: 'new-user', consecutiveFailures: 0, lockedUntil: null, updatedAt: 42 });
+    await new UserStateRepository(database.manager).save(Object.assign(created, { consecutiveFailures: 3, lockedUntil: 99, updatedAt: 43 }));
+    const again = await database.transaction((manager) => new UserStateRepository(manager).lock('ten_1', 'new-user', 44));
+    expect(again).toMatchObject({ consecutiveFailures: 3, lockedUntil: 99, updatedAt: 43 });
+  });
+
+  it('finds the tenant of an active API key in one statement, and not once the key is revoked', async () => {
+    const admin = new TenantAdmin(database);
+    const tenant = await admin.createTenant('table-spec');
+    const issued = await admin.issueApiKey(tenant.id);
+    const tenants = new TenantRepository(database.manager);
+    const owner = await tenants.findByApiKeyHash(hashApiKey(issued.apiKey));
+    expect(owner?.tenant).toEqual(tenant);
+    expect(owner?.apiKey.id).toBe(issued.id);
+    await tenants.revokeApiKey(issued.id, Date.now());
+    expect(await tenants.findByApiKeyHash(hashApiKey(issued.apiKey))).toBeNull();
+  });
+});
