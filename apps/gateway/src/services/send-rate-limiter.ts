@@ -48,12 +48,22 @@ return 0
  * Abuse limits on code sends (SMS pumping, mail bombing): fixed windows per destination, per
  * user and per tenant, checked and counted atomically in Redis so replicas share them.
  */
+const COMMAND = 'mfaCheckAndCountSends';
+type WithCommand = Redis & { [COMMAND](numberOfKeys: number, ...keysAndArgs: string[]): Promise<number> };
+
 export class SendRateLimiter {
+  private readonly redis: WithCommand;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly limits: SendLimits,
-  ) {}
+  ) {
+    // A defined command runs by its SHA (EVALSHA, loading the script only when Redis lacks it),
+    // instead of sending and hashing the whole script with every send.
+    redis.defineCommand(COMMAND, { lua: CHECK_AND_COUNT });
+    this.redis = redis as WithCommand;
+  }
 
   /** Counts one send, or throws RESOURCE_EXHAUSTED with `retry-after` and counts nothing. */
   async consume(tenantId: string, userId: string, destinationIndex: string): Promise<void> {
@@ -64,7 +74,7 @@ export class SendRateLimiter {
       `${this.prefix}:limit:tenant:${tenantId}`,
     ];
     const args = [perDestination, perUser, perTenant].flatMap((l) => [String(l.count), String(l.windowSeconds)]);
-    const retryAfter = Number(await viaRedis(() => this.redis.eval(CHECK_AND_COUNT, keys.length, ...keys, ...args)));
+    const retryAfter = Number(await viaRedis(() => this.redis[COMMAND](keys.length, ...keys, ...args)));
     if (retryAfter > 0) throw resourceExhausted('rate_limited', retryAfter, 'too many codes sent: try again later');
   }
 }

@@ -61,20 +61,19 @@ export class VerifyChallengeUseCase {
     const outcome = await this.database.withUserLock(tenant.tenantId, found.userId, async (manager, state) => {
       this.lockout.assertNotLocked(state, now);
       // Re-read under the lock: another request may have settled it meanwhile.
-      const challenge = await new ChallengeRepository(manager).findInTenant(tenant.tenantId, command.challengeId);
-      if (!challenge) throw notFound('challenge');
+      const current = await new ChallengeRepository(manager).findInTenantWithFactor(tenant.tenantId, command.challengeId);
+      if (!current) throw notFound('challenge');
+      const { challenge, factor } = current;
       if (await this.lifecycle.expireIfDue(manager, challenge, now)) return { expired: true as const };
       if (challenge.status !== 'PENDING') throw failedPrecondition(`challenge is no longer pending (${challenge.status.toLowerCase()})`);
       if (challenge.purpose !== 'challenge') throw failedPrecondition('this is an enrollment check: answer it with ConfirmEnrollment');
 
-      const factors = new FactorRepository(manager);
-      const factor = await factors.findInTenant(tenant.tenantId, challenge.factorId);
       const result = duoVerdict ?? (await this.codes.check(manager, challenge, factor, command.code, now));
       if (result === 'ok') {
         await this.attempts.right(manager, challenge, state, now);
         if (factor && factor.type !== 'TOTP') {
           factor.lastUsedAt = now;
-          await factors.save(factor);
+          await new FactorRepository(manager).save(factor);
         }
         return { expired: false as const, ok: true, challenge };
       }

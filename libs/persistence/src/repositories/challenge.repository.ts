@@ -1,5 +1,6 @@
 import { LessThanOrEqual, MoreThan, type EntityManager } from 'typeorm';
 import { ChallengeEntity } from '../entities/challenge.entity';
+import { FactorEntity } from '../entities/factor.entity';
 import { Table } from '../sql/table';
 
 export class ChallengeRepository {
@@ -11,6 +12,19 @@ export class ChallengeRepository {
 
   findInTenant(tenantId: string, id: string): Promise<ChallengeEntity | null> {
     return this.table.findOne({ id, tenantId });
+  }
+
+  /** A challenge and its factor (null once deleted) in one statement: what answering a code needs under the user lock. */
+  async findInTenantWithFactor(tenantId: string, id: string): Promise<{ challenge: ChallengeEntity; factor: FactorEntity | null } | null> {
+    const factors = Table.of(this.manager, FactorEntity);
+    const { rows, records } = await this.table.query(
+      'with-factor',
+      (sql) =>
+        `SELECT ${sql.columns('c')}, ${factors.columnList('f', 'factor_')} FROM ${sql.table} c ` +
+        `LEFT JOIN "factors" f ON f."id" = c."factor_id" AND f."tenant_id" = c."tenant_id" WHERE c."id" = ${sql.parameter(0)} AND c."tenant_id" = ${sql.parameter(1)}`,
+      [id, tenantId],
+    );
+    return rows[0] ? { challenge: rows[0], factor: factors.hydrateJoined(records[0], 'factor_') } : null;
   }
 
   findById(id: string): Promise<ChallengeEntity | null> {
@@ -37,6 +51,11 @@ export class ChallengeRepository {
   /** Pending challenges whose lifetime is over, oldest first (uses the status/expiry index). */
   findOverdue(now: number, limit: number): Promise<ChallengeEntity[]> {
     return this.manager.find(ChallengeEntity, { where: { status: 'PENDING', expiresAt: LessThanOrEqual(now) }, order: { expiresAt: 'ASC' }, take: limit });
+  }
+
+  /** Moves the delivery status `from` → `to` if it is still `from`; false when it was not. */
+  async advanceDelivery(id: string, from: ChallengeEntity['delivery'], to: ChallengeEntity['delivery']): Promise<boolean> {
+    return (await this.table.update({ id, delivery: from }, { delivery: to })) > 0;
   }
 
   insert(challenge: ChallengeEntity): Promise<void> {

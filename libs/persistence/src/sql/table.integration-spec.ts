@@ -3,6 +3,9 @@ import { hashApiKey } from '@mfa/crypto';
 import { createTestDatabase, type TestDatabase } from '@mfa/testing';
 import { Database } from '../database';
 import { ChallengeEntity } from '../entities/challenge.entity';
+import { FactorEntity } from '../entities/factor.entity';
+import { ChallengeRepository } from '../repositories/challenge.repository';
+import { FactorRepository } from '../repositories/factor.repository';
 import { UserStateEntity } from '../entities/user-state.entity';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { UserStateRepository } from '../repositories/user-state.repository';
@@ -75,6 +78,26 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
   it('reports a broken constraint as TypeORM does', async () => {
     await challenges().insert(challenge('ch_dup'));
     await expect(challenges().insert(challenge('ch_dup'))).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it('reads a challenge with its factor in one statement, and with null once the factor is gone', async () => {
+    const tenantId = (await new TenantAdmin(database).createTenant('join-spec')).id;
+    const factor = Object.assign(new FactorEntity(), {
+      id: 'fac_join', tenantId, userId: 'alice', type: 'TOTP', status: 'ACTIVE', display: 'x', label: '', locale: '', secretEnc: 'sealed',
+      destinationEnc: null, destinationIndex: null, totpLastStep: 59_000_000, totpDrift: -1, deviceId: null, devicePublicKey: null, pushTokenEnc: null,
+      enrollUrl: null, createdAt: 1, lastUsedAt: null,
+    });
+    const factors = new FactorRepository(database.manager);
+    await factors.insert(factor);
+    await challenges().insert(challenge('ch_join', { tenantId, factorId: 'fac_join', type: 'TOTP' }));
+    const repository = new ChallengeRepository(database.manager);
+    const found = await repository.findInTenantWithFactor(tenantId, 'ch_join');
+    expect(found?.challenge).toEqual(await challenges().findOne({ id: 'ch_join' }));
+    expect(found?.factor).toEqual(await factors.findById('fac_join'));
+    expect(found?.factor).toBeInstanceOf(FactorEntity);
+    expect(await repository.findInTenantWithFactor('another tenant', 'ch_join')).toBeNull();
+    await factors.delete('fac_join');
+    expect((await repository.findInTenantWithFactor(tenantId, 'ch_join'))?.factor).toBeNull();
   });
 
   it('locks a user state row, creating it at zero on first use', async () => {

@@ -42,9 +42,14 @@ class Shape {
     this.postgres = dataSource.driver.options.type === 'postgres';
   }
 
-  /** The entity's columns, optionally qualified by a table alias. */
-  columnList(alias?: string): string {
-    return this.columns.map((c) => (alias ? `${alias}.${quote(c.databaseName)}` : quote(c.databaseName))).join(', ');
+  /** The entity's columns, optionally qualified by a table alias and renamed with a prefix (for joins). */
+  columnList(alias?: string, prefix?: string): string {
+    return this.columns
+      .map((c) => {
+        const name = alias ? `${alias}.${quote(c.databaseName)}` : quote(c.databaseName);
+        return prefix ? `${name} AS ${quote(prefix + c.databaseName)}` : name;
+      })
+      .join(', ');
   }
 
   column(property: string): ColumnMetadata {
@@ -164,14 +169,14 @@ export class Table<T extends ObjectLiteral> {
    */
   async query(
     key: string,
-    build: (sql: { table: string; column: (property: keyof T & string) => string; columns: (alias?: string) => string; parameter: (index: number) => string }) => string,
+    build: (sql: { table: string; column: (property: keyof T & string) => string; columns: (alias?: string, prefix?: string) => string; parameter: (index: number) => string }) => string,
     params: unknown[],
   ): Promise<{ rows: T[]; records: Record<string, unknown>[]; affected: number }> {
     const sql = this.shape.statement(`custom|${key}`, () =>
       build({
         table: this.shape.table,
         column: (property) => quote(this.shape.column(property).databaseName),
-        columns: (alias) => this.shape.columnList(alias),
+        columns: (alias, prefix) => this.shape.columnList(alias, prefix),
         parameter: (index) => this.parameter(index),
       }),
     );
@@ -180,12 +185,28 @@ export class Table<T extends ObjectLiteral> {
     return { rows: this.hydrateAll(records), records, affected: result.affected ?? 0 };
   }
 
+  /** This entity's columns for a statement that joins it (see `hydrateJoined`). */
+  columnList(alias?: string, prefix?: string): string {
+    return this.shape.columnList(alias, prefix);
+  }
+
   /** A raw row (column names as keys) as an entity instance. */
   hydrate(row: Record<string, unknown>): T {
+    return this.hydratePrefixed(row, '');
+  }
+
+  /** This entity's part of a joined row, its columns selected as `columns(alias, prefix)`; null when an outer join found none. */
+  hydrateJoined(row: Record<string, unknown>, prefix: string): T | null {
+    const missing = this.shape.primary.every((c) => row[prefix + c.databaseName] === null || row[prefix + c.databaseName] === undefined);
+    return missing ? null : this.hydratePrefixed(row, prefix);
+  }
+
+  private hydratePrefixed(row: Record<string, unknown>, prefix: string): T {
     const entity = this.shape.metadata.create() as T;
     const driver = this.shape.dataSource.driver;
     for (const column of this.shape.columns) {
-      if (column.databaseName in row) (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+      const name = prefix + column.databaseName;
+      if (name in row) (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[name], column);
     }
     return entity;
   }
