@@ -59,4 +59,12 @@ describe('Keyring', () => {
     expect(keyring.deriveKey('otp', 'old')).not.toEqual(keyring.deriveKey('otp', 'new'));
     expect(() => keyring.deriveKey('otp', 'gone')).toThrow(KeyringError);
   });
+
+  it('hands out a subkey its caller may overwrite without changing the next one', () => {
+    const keyring = Keyring.parse(newSpec);
+    const first = keyring.deriveKey('otp');
+    const expected = Buffer.from(first);
+    first.fill(0);
+    expect(keyring.deriveKey('otp')).toEqual(expected);
+  });
 });

@@ -25,6 +25,8 @@ interface KeyringKey {
  */
 export class Keyring {
   private readonly keys: ReadonlyMap<string, KeyringKey>;
+  /** Subkeys already derived, by key id and purpose: HKDF is paid once per process, not per use. */
+  private readonly derived = new Map<string, Buffer>();
 
   private constructor(private readonly ordered: readonly KeyringKey[]) {
     this.keys = new Map(ordered.map((k) => [k.id, k]));
@@ -109,9 +111,16 @@ export class Keyring {
    * store the key id beside what they MAC, so verification still works while keys rotate.
    */
   deriveKey(purpose: string, keyId = this.primaryKeyId): Buffer {
-    const entry = this.keys.get(keyId);
-    if (!entry) throw new KeyringError(`key "${keyId}" is not in MFA_ENCRYPTION_KEYS`);
-    return Buffer.from(hkdfSync('sha256', entry.key, Buffer.alloc(0), `mfa:${purpose}`, 32));
+    const cacheKey = `${keyId}\0${purpose}`;
+    let subkey = this.derived.get(cacheKey);
+    if (!subkey) {
+      const entry = this.keys.get(keyId);
+      if (!entry) throw new KeyringError(`key "${keyId}" is not in MFA_ENCRYPTION_KEYS`);
+      subkey = Buffer.from(hkdfSync('sha256', entry.key, Buffer.alloc(0), `mfa:${purpose}`, 32));
+      this.derived.set(cacheKey, subkey);
+    }
+    // A copy: a caller that overwrites its key must not change everyone else's.
+    return Buffer.from(subkey);
   }
 
   /** Opens with whichever key sealed it and seals again with the primary key. */
