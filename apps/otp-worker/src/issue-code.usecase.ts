@@ -21,9 +21,10 @@ export class IssueCodeUseCase {
 
   async execute(job: OtpJob, queuedAt: number): Promise<'issued' | 'already-issued' | 'expired'> {
     const target = job.channel === 'email' ? QueueName.Email : QueueName.Telephony;
-    if (await this.producer.exists(target, JobIds.delivery(job.challengeId))) return 'already-issued';
+    const deliveryId = JobIds.delivery(job.challengeId);
     const secondsLeft = Math.floor((queuedAt + job.ttlSeconds * 1000 - this.now()) / 1000);
     if (secondsLeft <= 0) {
+      if (await this.producer.exists(target, deliveryId)) return 'already-issued';
       await this.producer.add(QueueName.Events, JobIds.failed(job.challengeId), {
         v: 1,
         type: 'delivery.failed',
@@ -35,9 +36,11 @@ export class IssueCodeUseCase {
       return 'expired';
     }
     const code = randomDigits(job.codeLength);
-    await this.codes.put(job.challengeId, code, secondsLeft);
+    // Checks for the delivery job and stores the hash in one round trip.
+    const stored = await this.codes.putUnlessExists(job.challengeId, code, secondsLeft, this.producer.queue(target).toKey(deliveryId));
+    if (!stored) return 'already-issued';
     const to = this.keyring.decryptText(job.sealedDestination, sealedDestinationAad(job.challengeId));
-    await this.producer.add(target, JobIds.delivery(job.challengeId), {
+    await this.producer.add(target, deliveryId, {
       v: 1,
       challengeId: job.challengeId,
       channel: job.channel,

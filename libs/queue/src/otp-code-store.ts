@@ -4,12 +4,23 @@ import type { Keyring } from '@mfa/crypto';
 
 const PURPOSE = 'otp-code';
 
+/** KEYS: the code, the key that must not exist. ARGV: the stored value, its lifetime in seconds. */
+const PUT_UNLESS_EXISTS = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+const PUT_UNLESS_EXISTS_COMMAND = 'otpCodePutUnlessExists';
+
+type PutUnlessExists = (codeKey: string, guardKey: string, value: string, ttlSeconds: number) => Promise<0 | 1>;
+
 /**
  * Where the otp worker leaves a drawn code for the gateway to check: only an HMAC of it (keyed
  * by a subkey of MFA_ENCRYPTION_KEYS, so a Redis dump alone cannot be brute-forced back to the
  * code), its key id, and an expiry equal to the challenge lifetime.
  */
 export class OtpCodeStore {
+  private putUnlessExistsCommand: PutUnlessExists | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly keyring: Keyring,
@@ -24,12 +35,26 @@ export class OtpCodeStore {
     return createHmac('sha256', this.keyring.deriveKey(PURPOSE, keyId)).update(`${challengeId}:${salt}:${code}`).digest();
   }
 
-  /** Stores (or replaces) the code of a challenge. */
-  async put(challengeId: string, code: string, ttlSeconds: number): Promise<void> {
+  /**
+   * Stores (or replaces) the code of a challenge unless `guardKey` exists, checked and written
+   * in one script (one round trip, nothing in between). The otp worker guards with the delivery
+   * job's key: once that job exists, the hash stored for it must stay. False when it existed.
+   */
+  async putUnlessExists(challengeId: string, code: string, ttlSeconds: number, guardKey: string): Promise<boolean> {
     const keyId = this.keyring.primaryKeyId;
     const salt = randomBytes(16).toString('base64url');
     const hash = this.mac(challengeId, code, keyId, salt).toString('base64url');
-    await this.redis.set(this.key(challengeId), `${keyId}.${salt}.${hash}`, 'EX', ttlSeconds);
+    return (await this.putUnlessExistsScript()(this.key(challengeId), guardKey, `${keyId}.${salt}.${hash}`, ttlSeconds)) === 1;
+  }
+
+  /** The script as an ioredis command: EVALSHA, loading the script when Redis does not know it. */
+  private putUnlessExistsScript(): PutUnlessExists {
+    if (!this.putUnlessExistsCommand) {
+      const commands = this.redis as unknown as Record<string, PutUnlessExists | undefined>;
+      if (!commands[PUT_UNLESS_EXISTS_COMMAND]) this.redis.defineCommand(PUT_UNLESS_EXISTS_COMMAND, { numberOfKeys: 2, lua: PUT_UNLESS_EXISTS });
+      this.putUnlessExistsCommand = (commands[PUT_UNLESS_EXISTS_COMMAND] as PutUnlessExists).bind(this.redis);
+    }
+    return this.putUnlessExistsCommand;
   }
 
   /**
