@@ -71,6 +71,15 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
     expect(await challenges().findOne({ id: 'ch_s' })).toEqual(row);
   });
 
+  it('saves only what the caller changed: a column changed meanwhile by someone else survives', async () => {
+    await challenges().insert(challenge('ch_race'));
+    const stale = (await challenges().findOne({ id: 'ch_race' }))!;
+    expect(await new ChallengeRepository(database.manager).advanceDelivery('ch_race', 'QUEUED', 'SENT')).toBe(true);
+    Object.assign(stale, { status: 'APPROVED', resolvedAt: 7 });
+    await challenges().save(stale);
+    expect(await challenges().findOne({ id: 'ch_race' })).toMatchObject({ status: 'APPROVED', resolvedAt: 7, delivery: 'SENT' });
+  });
+
   it('refuses a statement without conditions rather than touching every row', async () => {
     await expect(challenges().update({}, { status: 'EXPIRED' })).rejects.toThrow(/unconditional/);
   });

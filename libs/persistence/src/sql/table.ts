@@ -68,6 +68,13 @@ class Shape {
 const shapes = new WeakMap<DataSource, Map<unknown, Shape>>();
 const quote = (name: string): string => `"${name}"`;
 
+/**
+ * The column values each entity had when it was read or written here, so `save` can write only
+ * what the caller changed (as TypeORM's save does): a column changed meanwhile by someone else
+ * (a delivery report's conditional UPDATE, say) is not overwritten with the value read earlier.
+ */
+const persisted = new WeakMap<object, Record<string, unknown>>();
+
 /** One name per statement text, the same on every connection (pg prepares a name once per connection). */
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string {
@@ -127,6 +134,7 @@ export class Table<T extends ObjectLiteral> {
       sql,
       columns.map((c) => this.persistent(c, entity[c.propertyName])),
     );
+    this.remember(entity);
   }
 
   /** Sets `changes` on the rows matching `where`; returns how many rows changed. */
@@ -142,17 +150,25 @@ export class Table<T extends ObjectLiteral> {
     return result.affected ?? 0;
   }
 
-  /** Writes every column of a row read earlier, by its primary key (no read first, unlike TypeORM's save). */
+  /**
+   * Writes the columns the caller changed since the row was read (or inserted) here, by its
+   * primary key, without reading it first; nothing when nothing changed. A row that did not come
+   * through this class has every column written.
+   */
   async save(entity: T): Promise<void> {
+    const before = persisted.get(entity);
     const key = {} as Where<T>;
     const changes = {} as Partial<T>;
     const primary = new Set(this.shape.primary);
     for (const column of this.shape.columns) {
-      const property = column.propertyName as keyof T;
-      if (primary.has(column)) (key as Record<string, unknown>)[column.propertyName] = entity[property];
-      else if (entity[property] !== undefined) changes[property] = entity[property];
+      const property = column.propertyName as keyof T & string;
+      const value = entity[property];
+      if (primary.has(column)) (key as Record<string, unknown>)[property] = value;
+      else if (value !== undefined && (!before || before[property] !== value)) changes[property] = value;
     }
+    if (Object.keys(changes).length === 0) return;
     await this.update(key, changes);
+    this.remember(entity);
   }
 
   async delete(where: Where<T>): Promise<number> {
@@ -208,7 +224,14 @@ export class Table<T extends ObjectLiteral> {
       const name = prefix + column.databaseName;
       if (name in row) (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[name], column);
     }
+    this.remember(entity);
     return entity;
+  }
+
+  private remember(entity: T): void {
+    const values: Record<string, unknown> = {};
+    for (const column of this.shape.columns) values[column.propertyName] = entity[column.propertyName];
+    persisted.set(entity, values);
   }
 
   private hydrateAll(rows: Record<string, unknown>[]): T[] {
