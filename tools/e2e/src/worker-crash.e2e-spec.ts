@@ -32,7 +32,7 @@ describe('a telephony worker killed while holding jobs', () => {
     await stack?.stop();
   });
 
-  it('SIGKILL mid-burst: every challenge is still delivered (stalled-job recovery); duplicates ≤ the jobs it held', async () => {
+  it('SIGKILL mid-burst: every challenge is still delivered (stalled-job recovery); duplicates ≤ the jobs it could hold', async () => {
     stack.tap.hold(HOLD_MS);
     const numbers = Array.from({ length: CHALLENGES }, () => uniqueUsNumber());
     const challengeIds = await inBatches(numbers, 30, async (number) => {
@@ -72,8 +72,11 @@ describe('a telephony worker killed while holding jobs', () => {
         `(challenges with more than one SMS: ${perNumber.filter((c) => c > 1).length}); queue now ${JSON.stringify(counts)}`,
     );
 
+    // Every message the provider accepted on a cut connection is sent again; so may be one whose
+    // answer reached the worker just before the kill, before it recorded the send. Both are jobs
+    // the worker held, and it holds at most CONCURRENCY.
+    expect(duplicates).toBeGreaterThanOrEqual(held.filter((r) => r.status === 201).length);
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
-    expect(duplicates).toBeLessThanOrEqual(held.length);
     expect(counts).toMatchObject({ active: 0, failed: 0, waiting: 0, delayed: 0 });
   });
 });
