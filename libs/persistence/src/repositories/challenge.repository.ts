@@ -21,7 +21,7 @@ export class ChallengeRepository {
       'with-factor',
       (sql) =>
         `SELECT ${sql.columns('c')}, ${factors.columnList('f', 'factor_')} FROM ${sql.table} c ` +
-        `LEFT JOIN "factors" f ON f."id" = c."factor_id" AND f."tenant_id" = c."tenant_id" WHERE c."id" = ${sql.parameter(0)} AND c."tenant_id" = ${sql.parameter(1)}`,
+        `LEFT JOIN ${factors.name} f ON f."id" = c."factor_id" AND f."tenant_id" = c."tenant_id" WHERE c."id" = ${sql.parameter(0)} AND c."tenant_id" = ${sql.parameter(1)}`,
       [id, tenantId],
     );
     return rows[0] ? { challenge: rows[0], factor: factors.hydrateJoined(records[0], 'factor_') } : null;

@@ -14,17 +14,17 @@ export class TenantRepository {
   /** The tenant of an active (not revoked) API key, looked up by the key's hash. */
   async findByApiKeyHash(keyHash: string): Promise<ApiKeyOwner | null> {
     // Every call authenticates: one statement reads the key and its tenant together.
+    const tenants = Table.of(this.manager, TenantEntity);
     const { rows, records } = await Table.of(this.manager, ApiKeyEntity).query(
       'active-with-tenant',
       (sql) =>
-        `SELECT ${sql.columns('k')}, t.name AS tenant_name, t.policy AS tenant_policy, t.created_at AS tenant_created_at FROM ${sql.table} k ` +
-        `JOIN "tenants" t ON t.id = k.tenant_id WHERE k.key_hash = ${sql.parameter(0)} AND k.revoked_at IS NULL`,
+        `SELECT ${sql.columns('k')}, ${tenants.columnList('t', 'tenant_')} FROM ${sql.table} k ` +
+        `JOIN ${tenants.name} t ON t."id" = k."tenant_id" WHERE k."key_hash" = ${sql.parameter(0)} AND k."revoked_at" IS NULL`,
       [keyHash],
     );
     const [apiKey, record] = [rows[0], records[0]];
-    if (!apiKey) return null;
-    const tenant = Table.of(this.manager, TenantEntity).hydrate({ id: apiKey.tenantId, name: record.tenant_name, policy: record.tenant_policy, created_at: record.tenant_created_at });
-    return { tenant, apiKey };
+    const tenant = record ? tenants.hydrateJoined(record, 'tenant_') : null;
+    return apiKey && tenant ? { tenant, apiKey } : null;
   }
 
   findById(id: string): Promise<TenantEntity | null> {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { hashApiKey } from '@mfa/crypto';
 import { createTestDatabase, type TestDatabase } from '@mfa/testing';
@@ -128,5 +129,36 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
     expect(owner?.apiKey.id).toBe(issued.id);
     await tenants.revokeApiKey(issued.id, Date.now());
     expect(await tenants.findByApiKeyHash(hashApiKey(issued.apiKey))).toBeNull();
+  });
+});
+
+describe('Table on PostgreSQL with DATABASE_URL ?schema=', () => {
+  let testDb: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    const setup = new Client({ connectionString: testDb.url });
+    await setup.connect();
+    await setup.query('CREATE SCHEMA tenant_area');
+    await setup.end();
+    database = await Database.open(`${testDb.url}?schema=tenant_area`);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDb.drop();
+  });
+
+  it("reads and writes the schema's tables, not public's", async () => {
+    const admin = new TenantAdmin(database);
+    const tenant = await admin.createTenant('in-schema');
+    const issued = await admin.issueApiKey(tenant.id);
+    expect((await new TenantRepository(database.manager).findByApiKeyHash(hashApiKey(issued.apiKey)))?.tenant.id).toBe(tenant.id);
+    const state = await database.withUserLock(tenant.id, 'bob', async (_manager, locked) => locked);
+    expect(state).toMatchObject({ tenantId: tenant.id, userId: 'bob', consecutiveFailures: 0 });
+    const [{ n }] = (await database.dataSource.query(`SELECT COUNT(*)::int AS n FROM tenant_area.user_states`)) as { n: number }[];
+    expect(n).toBe(1);
+    const [{ exists }] = (await database.dataSource.query(`SELECT to_regclass('public.user_states') IS NOT NULL AS exists`)) as { exists: boolean }[];
+    expect(exists).toBe(false);
   });
 });

@@ -35,7 +35,8 @@ class Shape {
     readonly dataSource: DataSource,
     readonly metadata: EntityMetadata,
   ) {
-    this.table = quote(metadata.tableName);
+    // TypeORM qualifies names with the schema (DATABASE_URL ?schema=) rather than setting search_path: so do these.
+    this.table = metadata.schema ? `${quote(metadata.schema)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
     this.columns = metadata.columns;
     this.primary = metadata.primaryColumns;
     for (const column of this.columns) this.byProperty.set(column.propertyName, column);
@@ -199,6 +200,11 @@ export class Table<T extends ObjectLiteral> {
     const result = await this.run(sql, params);
     const records = result.records ?? [];
     return { rows: this.hydrateAll(records), records, affected: result.affected ?? 0 };
+  }
+
+  /** The table's quoted name, schema-qualified when the connection has a schema, for statements that join it. */
+  get name(): string {
+    return this.shape.table;
   }
 
   /** This entity's columns for a statement that joins it (see `hydrateJoined`). */
