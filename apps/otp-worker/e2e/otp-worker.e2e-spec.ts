@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Keyring } from '@mfa/crypto';
-import { createBullConnection, JobIds, JobProducer, OtpCodeStore, parseDeliveryJob, QueueName, sealedDeliveryAad, sealedDestinationAad, type DeliveryContent, type OtpJob } from '@mfa/queue';
+import { createBullConnection, JobIds, JobProducer, OtpCodeStore, parseDeliveryJob, QueueName, RedisDeliveredMarkers, sealedDeliveryAad, sealedDestinationAad, type DeliveryContent, type OtpJob } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../src/otp.worker';
 
@@ -89,6 +89,19 @@ describe('otp worker', () => {
     await eventually(async () => ((await producer.queue(QueueName.Otp).getJobState('chl_twice-retry')) === 'completed' ? true : undefined));
     expect((await deliveredContent(telephony, 'chl_twice')).code).toBe(first.code);
     expect(await codes.consume('chl_twice', first.code)).toBe('ok');
+  });
+
+  it('does nothing when run again after the delivery was made and its completed job removed', async () => {
+    await producer.add(QueueName.Otp, 'chl_gone', otpJob('chl_gone', 'sms', '+14155550126'));
+    const first = await deliveredContent(telephony, 'chl_gone');
+    // What the telephony worker leaves once the provider accepted; then the completed job is
+    // removed, as removeOnComplete does once enough later jobs completed.
+    await new RedisDeliveredMarkers(connection, prefix).mark('chl_gone', { providerRef: 'SM1' }, 300);
+    await (await telephony.getJob(JobIds.delivery('chl_gone')))!.remove();
+    await producer.add(QueueName.Otp, 'chl_gone-retry', otpJob('chl_gone', 'sms', '+14155550126'));
+    await eventually(async () => ((await producer.queue(QueueName.Otp).getJobState('chl_gone-retry')) === 'completed' ? true : undefined));
+    expect(await telephony.getJob(JobIds.delivery('chl_gone'))).toBeUndefined();
+    expect(await codes.consume('chl_gone', first.code)).toBe('ok');
   });
 
   it('reports a challenge whose lifetime ran out before the code was drawn', async () => {

@@ -1,18 +1,20 @@
 import type { Keyring } from '@mfa/crypto';
 import { randomDigits } from '@mfa/crypto';
 import type { Logger } from '@mfa/observability';
-import { JobIds, QueueName, sealedDeliveryAad, sealedDestinationAad, type JobProducer, type OtpCodeStore, type OtpJob } from '@mfa/queue';
+import { JobIds, QueueName, sealedDeliveryAad, sealedDestinationAad, type JobProducer, type OtpCodeStore, type OtpJob, type RedisDeliveredMarkers } from '@mfa/queue';
 
 /**
  * Draws the one-time code of an out-of-band challenge, leaves only its keyed hash for the
  * gateway, and hands the code, sealed, to the worker that delivers it.
  *
- * Safe to run twice: once the delivery job exists, a rerun (after a crash or a stall) does
- * nothing, so the code the user receives is always the one whose hash is stored.
+ * Safe to run twice: once the delivery job exists, or the delivery was made (its job may be gone
+ * by then, completed jobs are only kept so long), a rerun (after a crash or a stall) does nothing,
+ * so the code the user receives is always the one whose hash is stored.
  */
 export class IssueCodeUseCase {
   constructor(
     private readonly codes: OtpCodeStore,
+    private readonly delivered: Pick<RedisDeliveredMarkers, 'key'>,
     private readonly producer: JobProducer,
     private readonly keyring: Keyring,
     private readonly logger: Logger,
@@ -36,8 +38,9 @@ export class IssueCodeUseCase {
       return 'expired';
     }
     const code = randomDigits(job.codeLength);
-    // Checks for the delivery job and stores the hash in one round trip.
-    const stored = await this.codes.putUnlessExists(job.challengeId, code, secondsLeft, this.producer.queue(target).toKey(deliveryId));
+    // Checks for the delivery job and for a delivery already made, and stores the hash, in one round trip.
+    const guards = [this.producer.queue(target).toKey(deliveryId), this.delivered.key(job.challengeId)];
+    const stored = await this.codes.putUnlessExists(job.challengeId, code, secondsLeft, guards);
     if (!stored) return 'already-issued';
     const to = this.keyring.decryptText(job.sealedDestination, sealedDestinationAad(job.challengeId));
     await this.producer.add(target, deliveryId, {

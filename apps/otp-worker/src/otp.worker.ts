@@ -1,4 +1,4 @@
-import { JobIds, OtpCodeStore, parseOtpJob, QueueName } from '@mfa/queue';
+import { JobIds, OtpCodeStore, parseOtpJob, QueueName, RedisDeliveredMarkers } from '@mfa/queue';
 import { consumeQueue, type WorkerDefinition } from '@mfa/worker-host';
 import { IssueCodeUseCase } from './issue-code.usecase';
 
@@ -8,7 +8,13 @@ export const otpWorker: WorkerDefinition = {
   defaultConcurrency: 64,
   start(context) {
     const { config, logger, producer } = context;
-    const issueCode = new IssueCodeUseCase(new OtpCodeStore(context.redis, config.keyring, config.queuePrefix), producer, config.keyring, logger);
+    const issueCode = new IssueCodeUseCase(
+      new OtpCodeStore(context.redis, config.keyring, config.queuePrefix),
+      new RedisDeliveredMarkers(context.redis, config.queuePrefix),
+      producer,
+      config.keyring,
+      logger,
+    );
     return [
       consumeQueue(context, {
         queue: QueueName.Otp,

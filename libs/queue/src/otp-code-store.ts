@@ -4,14 +4,16 @@ import type { Keyring } from '@mfa/crypto';
 
 const PURPOSE = 'otp-code';
 
-/** KEYS: the code, the key that must not exist. ARGV: the stored value, its lifetime in seconds. */
+/** KEYS: the code, then the keys that must not exist. ARGV: the stored value, its lifetime in seconds. */
 const PUT_UNLESS_EXISTS = `
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`;
-const PUT_UNLESS_EXISTS_COMMAND = 'otpCodePutUnlessExists';
+const PUT_UNLESS_EXISTS_COMMAND = 'otpCodePutUnlessAnyExists';
 
-type PutUnlessExists = (codeKey: string, guardKey: string, value: string, ttlSeconds: number) => Promise<0 | 1>;
+type PutUnlessExists = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<0 | 1>;
 
 /**
  * Where the otp worker leaves a drawn code for the gateway to check: only an HMAC of it (keyed
@@ -36,22 +38,23 @@ export class OtpCodeStore {
   }
 
   /**
-   * Stores (or replaces) the code of a challenge unless `guardKey` exists, checked and written
-   * in one script (one round trip, nothing in between). The otp worker guards with the delivery
-   * job's key: once that job exists, the hash stored for it must stay. False when it existed.
+   * Stores (or replaces) the code of a challenge unless one of `guardKeys` exists, checked and
+   * written in one script (one round trip, nothing in between). The otp worker guards with the
+   * delivery job's key and the delivered marker: once either exists, the hash stored for the code
+   * on its way must stay. False when one existed.
    */
-  async putUnlessExists(challengeId: string, code: string, ttlSeconds: number, guardKey: string): Promise<boolean> {
+  async putUnlessExists(challengeId: string, code: string, ttlSeconds: number, guardKeys: readonly string[]): Promise<boolean> {
     const keyId = this.keyring.primaryKeyId;
     const salt = randomBytes(16).toString('base64url');
     const hash = this.mac(challengeId, code, keyId, salt).toString('base64url');
-    return (await this.putUnlessExistsScript()(this.key(challengeId), guardKey, `${keyId}.${salt}.${hash}`, ttlSeconds)) === 1;
+    return (await this.putUnlessExistsScript()(1 + guardKeys.length, this.key(challengeId), ...guardKeys, `${keyId}.${salt}.${hash}`, ttlSeconds)) === 1;
   }
 
   /** The script as an ioredis command: EVALSHA, loading the script when Redis does not know it. */
   private putUnlessExistsScript(): PutUnlessExists {
     if (!this.putUnlessExistsCommand) {
       const commands = this.redis as unknown as Record<string, PutUnlessExists | undefined>;
-      if (!commands[PUT_UNLESS_EXISTS_COMMAND]) this.redis.defineCommand(PUT_UNLESS_EXISTS_COMMAND, { numberOfKeys: 2, lua: PUT_UNLESS_EXISTS });
+      if (!commands[PUT_UNLESS_EXISTS_COMMAND]) this.redis.defineCommand(PUT_UNLESS_EXISTS_COMMAND, { lua: PUT_UNLESS_EXISTS });
       this.putUnlessExistsCommand = (commands[PUT_UNLESS_EXISTS_COMMAND] as PutUnlessExists).bind(this.redis);
     }
     return this.putUnlessExistsCommand;
