@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { deliveredMarkerKey } from '@mfa/queue';
 
 /** Remembers which challenges the provider already accepted, so a rerun job sends nothing. */
 export interface DeliveredMarker {
@@ -8,9 +9,10 @@ export interface DeliveredMarker {
 }
 
 /**
- * `<prefix>:delivered:<challengeId>` → provider reference, expiring with the challenge. On the
- * blocking BullMQ connection on purpose: a write right after the provider accepted must wait
- * out a Redis blip rather than fail, or the retried job would send a second SMS.
+ * `deliveredMarkerKey` → provider reference, expiring with the challenge; the otp worker's rerun
+ * guard reads the same key. On the blocking BullMQ connection on purpose: a write right after the
+ * provider accepted must wait out a Redis blip rather than fail, or the retried job would send a
+ * second SMS.
  */
 export class RedisDeliveredMarker implements DeliveredMarker {
   constructor(
@@ -19,7 +21,7 @@ export class RedisDeliveredMarker implements DeliveredMarker {
   ) {}
 
   key(challengeId: string): string {
-    return `${this.prefix}:delivered:${challengeId}`;
+    return deliveredMarkerKey(this.prefix, challengeId);
   }
 
   async find(challengeId: string): Promise<string | undefined> {

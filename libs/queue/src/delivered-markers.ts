@@ -10,7 +10,15 @@ export interface DeliveredMarkers {
   mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number): Promise<void>;
 }
 
-/** `${prefix}:delivered:${challengeId}` → `{"providerRef":…}`, expiring with the challenge. */
+/**
+ * Where a delivering worker marks a challenge delivered. One definition for every writer (the
+ * telephony worker keeps its own value format) and for the otp worker, whose rerun guard reads it.
+ */
+export function deliveredMarkerKey(prefix: string, challengeId: string): string {
+  return `${prefix}:delivered:${challengeId}`;
+}
+
+/** `deliveredMarkerKey` → `{"providerRef":…}`, expiring with the challenge. */
 export class RedisDeliveredMarkers implements DeliveredMarkers {
   constructor(
     private readonly redis: Redis,
@@ -18,7 +26,7 @@ export class RedisDeliveredMarkers implements DeliveredMarkers {
   ) {}
 
   key(challengeId: string): string {
-    return `${this.prefix}:delivered:${challengeId}`;
+    return deliveredMarkerKey(this.prefix, challengeId);
   }
 
   async find(challengeId: string): Promise<DeliveredMarker | undefined> {

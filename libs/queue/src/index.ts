@@ -35,6 +35,6 @@ export { ALL_QUEUES, DEFAULT_QUEUE_PREFIX, QueueName } from './queue-names';
 export { createBullConnection, createRequestConnection, redisConnectionOptions } from './redis-connection';
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
 export { isFinalAttempt, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
-export { RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
+export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
 export { failureReason, isPermanentFailure, RETRIES_EXHAUSTED_REASON, UndeliverableJobError } from './delivery-failure';
 export { reportDeliveryFailed, reportDeliverySent } from './delivery-reports';
