@@ -13,8 +13,8 @@ export class UserStateRepository {
     return this.table.findOne({ tenantId, userId });
   }
 
-  async save(state: UserStateEntity): Promise<void> {
-    await this.table.update({ tenantId: state.tenantId, userId: state.userId }, { consecutiveFailures: state.consecutiveFailures, lockedUntil: state.lockedUntil, updatedAt: state.updatedAt });
+  save(state: UserStateEntity): Promise<void> {
+    return this.table.save(state);
   }
 
   /**

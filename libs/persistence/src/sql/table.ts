@@ -27,6 +27,7 @@ class Shape {
   readonly table: string;
   readonly columns: ColumnMetadata[];
   readonly primary: ColumnMetadata[];
+  readonly isPrimary: ReadonlySet<ColumnMetadata>;
   readonly byProperty = new Map<string, ColumnMetadata>();
   readonly statements = new Map<string, string>();
   readonly postgres: boolean;
@@ -39,6 +40,7 @@ class Shape {
     this.table = metadata.schema ? `${quote(metadata.schema)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
     this.columns = metadata.columns;
     this.primary = metadata.primaryColumns;
+    this.isPrimary = new Set(this.primary);
     for (const column of this.columns) this.byProperty.set(column.propertyName, column);
     this.postgres = dataSource.driver.options.type === 'postgres';
   }
@@ -160,22 +162,15 @@ export class Table<T extends ObjectLiteral> {
     const before = persisted.get(entity);
     const key = {} as Where<T>;
     const changes = {} as Partial<T>;
-    const primary = new Set(this.shape.primary);
     for (const column of this.shape.columns) {
       const property = column.propertyName as keyof T & string;
       const value = entity[property];
-      if (primary.has(column)) (key as Record<string, unknown>)[property] = value;
+      if (this.shape.isPrimary.has(column)) (key as Record<string, unknown>)[property] = value;
       else if (value !== undefined && (!before || before[property] !== value)) changes[property] = value;
     }
     if (Object.keys(changes).length === 0) return;
     await this.update(key, changes);
     this.remember(entity);
-  }
-
-  async delete(where: Where<T>): Promise<number> {
-    const { clause, params, key } = this.where(where);
-    const sql = this.shape.statement(`delete|${key}`, () => `DELETE FROM ${this.shape.table} WHERE ${clause}`);
-    return (await this.run(sql, params)).affected ?? 0;
   }
 
   /**
@@ -212,11 +207,6 @@ export class Table<T extends ObjectLiteral> {
     return this.shape.columnList(alias, prefix);
   }
 
-  /** A raw row (column names as keys) as an entity instance. */
-  hydrate(row: Record<string, unknown>): T {
-    return this.hydratePrefixed(row, '');
-  }
-
   /** This entity's part of a joined row, its columns selected as `columns(alias, prefix)`; null when an outer join found none. */
   hydrateJoined(row: Record<string, unknown>, prefix: string): T | null {
     const missing = this.shape.primary.every((c) => row[prefix + c.databaseName] === null || row[prefix + c.databaseName] === undefined);
@@ -241,7 +231,7 @@ export class Table<T extends ObjectLiteral> {
   }
 
   private hydrateAll(rows: Record<string, unknown>[]): T[] {
-    return rows.map((row) => this.hydrate(row));
+    return rows.map((row) => this.hydratePrefixed(row, ''));
   }
 
   private where(where: Where<T>, offset = 0): { clause: string; params: unknown[]; key: string } {
