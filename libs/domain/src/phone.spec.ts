@@ -66,6 +66,8 @@ describe('maskPhoneNumber', () => {
     ['+6837001', '+683 *** *** 01'],
     ['+29022222', '+290 *** *** 22'],
     ['+3545511234', '+354 *** *** 234'],
+    // libphonenumber's national form of San Marino numbers adds 0549: half of it would be 4 of these 6 digits.
+    ['+378900000', '+378 *** *** 000'],
   ])('keeps at least half of a short national number hidden: %s → %s', (e164, masked) => {
     expect(maskPhoneNumber(e164)).toBe(masked);
   });

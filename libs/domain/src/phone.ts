@@ -32,7 +32,9 @@ export function maskPhoneNumber(e164: string): string {
   if (parsed === undefined) {
     return '***';
   }
-  const national = parsed.nationalNumber;
-  const visible = Math.min(4, Math.floor(national.length / 2));
-  return `+${parsed.countryCallingCode} *** *** ${national.slice(national.length - visible)}`;
+  // The digits as given, not libphonenumber's national form: for some countries it adds digits
+  // (San Marino's +378 gains 0549), and half of what it returns could be all of what was given.
+  const given = e164.slice(1 + parsed.countryCallingCode.length);
+  const visible = Math.min(4, Math.floor(given.length / 2));
+  return `+${parsed.countryCallingCode} *** *** ${given.slice(given.length - visible)}`;
 }
