@@ -47,13 +47,6 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
     expect((await new UserStateRepository(database.manager).find(tenantId, 'racer'))?.consecutiveFailures).toBe(25);
   });
 
-  it('accepts a TOTP step once per factor', async () => {
-    const factors = new FactorRepository(database.manager);
-    expect(await factors.markTotpStepUsed('fac_x', 100, 1)).toBe(true);
-    expect(await factors.markTotpStepUsed('fac_x', 100, 2)).toBe(false);
-    expect(await factors.markTotpStepUsed('fac_y', 100, 3)).toBe(true);
-  });
-
   it('pages audit events newest first without gaps or repeats', async () => {
     const audit = new AuditRepository(database.manager);
     for (let i = 0; i < 7; i++) await audit.append({ tenantId, userId: 'pager', type: `t${i}` }, 1_000 + i);

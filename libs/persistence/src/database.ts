@@ -1,6 +1,7 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { dataSourceOptionsFromUrl, driverOf, type DatabaseDriver } from './database-url';
 import { ENTITIES } from './entities';
+import { DeferredWrites } from './sql/deferred-writes';
 import type { UserStateEntity } from './entities/user-state.entity';
 import { KeyedMutex } from './keyed-mutex';
 import { MIGRATIONS } from './migrations';
@@ -56,10 +57,27 @@ export class Database {
     }
   }
 
-  /** Runs `work` in a transaction; on SQLite every transaction is serialised. */
+  /**
+   * Runs `work` in a transaction; on SQLite every transaction is serialised. Writes made through
+   * the repositories are held back and sent together before the next read and before COMMIT
+   * (`DeferredWrites`), so an error in any of them still rolls the whole transaction back.
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>, key = 'global'): Promise<T> {
     const lockKey = this.driver === 'sqlite' ? 'sqlite' : key;
-    return this.mutex.run(lockKey, () => this.dataSource.transaction(work));
+    return this.mutex.run(lockKey, () =>
+      this.dataSource.transaction(async (manager) => {
+        const runner = manager.queryRunner!;
+        DeferredWrites.enable(runner, this.driver === 'postgres');
+        try {
+          const result = await work(manager);
+          await DeferredWrites.flush(runner);
+          return result;
+        } catch (error) {
+          DeferredWrites.discard(runner);
+          throw error;
+        }
+      }),
+    );
   }
 
   /**
@@ -71,6 +89,17 @@ export class Database {
       const state = await new UserStateRepository(manager).lock(tenantId, userId, Date.now());
       return work(manager, state);
     }, `${tenantId}\u0000${userId}`);
+  }
+
+  /**
+   * `withUserLock` for the user a challenge belongs to, found and locked in one statement; `state`
+   * is null (and nothing is locked) when the tenant has no such challenge.
+   */
+  withChallengeUserLock<T>(tenantId: string, challengeId: string, work: (manager: EntityManager, state: UserStateEntity | null) => Promise<T>): Promise<T> {
+    return this.transaction(async (manager) => {
+      const state = await new UserStateRepository(manager).lockForChallenge(tenantId, challengeId, Date.now());
+      return work(manager, state);
+    }, `${tenantId}\u0000challenge\u0000${challengeId}`);
   }
 
   async ping(): Promise<void> {

@@ -6,9 +6,10 @@ import { factorSecretAad, FactorRepository, type FactorEntity } from '@mfa/persi
 import { TotpService } from './totp.service';
 
 /**
- * Checks a TOTP code for a factor and, when it matches, consumes its time step: the step is
- * recorded (replay protection) and the authenticator's clock drift remembered (RFC 6238 §6).
- * The caller holds the user lock, so two requests cannot both consume the same step.
+ * Checks a TOTP code for a factor and, when it matches, consumes its time step: the factor's last
+ * used step moves to it (a code of that step or any earlier one is refused from then on: replay
+ * protection) and the authenticator's clock drift is remembered (RFC 6238 §6). The caller holds
+ * the user lock, so two requests cannot both consume the same step; the write also refuses it.
  */
 @Injectable()
 export class TotpVerifier {
@@ -26,12 +27,8 @@ export class TotpVerifier {
       const replayed = factor.totpLastStep !== null && (await this.totp.verify(secret, code, { driftSteps: factor.totpDrift, lastUsedStep: null, nowMs: now }));
       return replayed ? 'replay' : 'wrong';
     }
-    const factors = new FactorRepository(manager);
-    if (!(await factors.markTotpStepUsed(factor.id, match.timeStep, now))) return 'replay';
-    factor.totpLastStep = match.timeStep;
-    factor.totpDrift = nextDrift(factor.totpDrift, match.deltaSteps);
-    factor.lastUsedAt = now;
-    await factors.save(factor);
+    const used = Object.assign(factor, { totpLastStep: match.timeStep, totpDrift: nextDrift(factor.totpDrift, match.deltaSteps), lastUsedAt: now });
+    await new FactorRepository(manager).saveAcceptedTotpStep(used);
     return 'ok';
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { assertCodeShape, failedPrecondition, invalidArgument, isExpired, notFound } from '@mfa/domain';
-import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, UserStateRepository, type ChallengeEntity } from '@mfa/persistence';
+import type { EntityManager } from 'typeorm';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, UserStateRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
@@ -24,6 +25,9 @@ export interface VerifyResult {
   attemptsRemaining: number;
 }
 
+type Settled = { expired: true } | { expired: false; ok: boolean; challenge: ChallengeEntity };
+type Outcome = Settled | { askDuo: ChallengeEntity };
+
 /** PUSH is answered on the device, Duo in the Duo app: VerifyChallenge without a code reports the outcome. */
 const answeredElsewhere = (type: string): boolean => type === 'PUSH' || type === 'DUO';
 
@@ -43,46 +47,79 @@ export class VerifyChallengeUseCase {
   ) {}
 
   async execute(tenant: TenantContext, command: VerifyChallengeCommand): Promise<VerifyResult> {
-    const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, command.challengeId);
-    if (!found) throw notFound('challenge');
-    if (answeredElsewhere(found.type)) {
-      if (command.code === '') return this.outcomeOf(tenant, command.challengeId);
-    } else if (command.code === '') {
-      throw invalidArgument('code', 'code is required');
-    }
-    // A code of the wrong shape is malformed input: refused before it can use an attempt.
-    const digits = this.codes.expectedDigits(found);
-    if (digits !== null) assertCodeShape(command.code, digits);
+    if (command.code === '') return this.withoutCode(tenant, command.challengeId);
     const now = this.clock.now();
-    // Duo checks the passcode; the question goes out before the user lock is taken, so a slow
-    // answer from Duo holds no transaction open.
-    const duoVerdict = found.type === 'DUO' ? await this.askDuo(tenant, found, command.code, now) : undefined;
-
-    const outcome = await this.database.withUserLock(tenant.tenantId, found.userId, async (manager, state) => {
-      this.lockout.assertNotLocked(state, now);
-      // Re-read under the lock: another request may have settled it meanwhile.
+    // The user is locked by way of the challenge, so a code costs no read before the lock.
+    const outcome = await this.database.withChallengeUserLock(tenant.tenantId, command.challengeId, async (manager, state): Promise<Outcome> => {
+      if (!state) throw notFound('challenge');
       const current = await new ChallengeRepository(manager).findInTenantWithFactor(tenant.tenantId, command.challengeId);
       if (!current) throw notFound('challenge');
-      const { challenge, factor } = current;
-      if (await this.lifecycle.expireIfDue(manager, challenge, now)) return { expired: true as const };
-      if (challenge.status !== 'PENDING') throw failedPrecondition(`challenge is no longer pending (${challenge.status.toLowerCase()})`);
-      if (challenge.purpose !== 'challenge') throw failedPrecondition('this is an enrollment check: answer it with ConfirmEnrollment');
-
-      const result = duoVerdict ?? (await this.codes.check(manager, challenge, factor, command.code, now));
-      if (result === 'ok') {
-        await this.attempts.right(manager, challenge, state, now);
-        if (factor && factor.type !== 'TOTP') {
-          factor.lastUsedAt = now;
-          await new FactorRepository(manager).save(factor);
-        }
-        return { expired: false as const, ok: true, challenge };
-      }
-      await this.attempts.wrong(manager, challenge, state, tenant.policy, result, now);
-      return { expired: false as const, ok: false, challenge };
+      this.assertCodeShape(current.challenge, command.code);
+      // Duo is asked outside any transaction, so a slow answer holds no lock: leave without a write.
+      if (current.challenge.type === 'DUO') return { askDuo: current.challenge };
+      return this.settle(manager, tenant, state, current, command.code, undefined, now);
     });
-    await this.notifier.publish(command.challengeId);
+    if ('askDuo' in outcome) return this.verifyWithDuo(tenant, outcome.askDuo, command.code, now);
+    return this.finish(command.challengeId, outcome);
+  }
+
+  /** A code for a Duo challenge: Duo checks the passcode first, then its verdict counts like any code's. */
+  private async verifyWithDuo(tenant: TenantContext, found: ChallengeEntity, code: string, now: number): Promise<VerifyResult> {
+    const verdict = await this.askDuo(tenant, found, code, now);
+    const outcome = await this.database.withUserLock(tenant.tenantId, found.userId, async (manager, state) => {
+      const current = await new ChallengeRepository(manager).findInTenantWithFactor(tenant.tenantId, found.id);
+      if (!current) throw notFound('challenge');
+      return this.settle(manager, tenant, state, current, code, verdict, now);
+    });
+    return this.finish(found.id, outcome);
+  }
+
+  /** Under the user lock: the lockout, the challenge's state, then the code itself (or Duo's verdict on it). */
+  private async settle(
+    manager: EntityManager,
+    tenant: TenantContext,
+    state: UserStateEntity,
+    { challenge, factor }: { challenge: ChallengeEntity; factor: FactorEntity | null },
+    code: string,
+    duoVerdict: CodeCheck | undefined,
+    now: number,
+  ): Promise<Settled> {
+    this.lockout.assertNotLocked(state, now);
+    if (await this.lifecycle.expireIfDue(manager, challenge, now)) return { expired: true };
+    if (challenge.status !== 'PENDING') throw failedPrecondition(`challenge is no longer pending (${challenge.status.toLowerCase()})`);
+    if (challenge.purpose !== 'challenge') throw failedPrecondition('this is an enrollment check: answer it with ConfirmEnrollment');
+
+    const result = duoVerdict ?? (await this.codes.check(manager, challenge, factor, code, now));
+    if (result === 'ok') {
+      await this.attempts.right(manager, challenge, state, now);
+      if (factor && factor.type !== 'TOTP') {
+        factor.lastUsedAt = now;
+        await new FactorRepository(manager).save(factor);
+      }
+      return { expired: false, ok: true, challenge };
+    }
+    await this.attempts.wrong(manager, challenge, state, tenant.policy, result, now);
+    return { expired: false, ok: false, challenge };
+  }
+
+  private async finish(challengeId: string, outcome: Settled): Promise<VerifyResult> {
+    await this.notifier.publish(challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
     return { ok: outcome.ok, challenge: challengeView(outcome.challenge), attemptsRemaining: outcome.challenge.attemptsRemaining };
+  }
+
+  /** PUSH and Duo challenges report their outcome to a call without a code; for the others a code is required. */
+  private async withoutCode(tenant: TenantContext, challengeId: string): Promise<VerifyResult> {
+    const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
+    if (!found) throw notFound('challenge');
+    if (!answeredElsewhere(found.type)) throw invalidArgument('code', 'code is required');
+    return this.outcomeOf(tenant, challengeId);
+  }
+
+  /** A code of the wrong shape is malformed input: refused before it can use an attempt. */
+  private assertCodeShape(challenge: ChallengeEntity, code: string): void {
+    const digits = this.codes.expectedDigits(challenge);
+    if (digits !== null) assertCodeShape(code, digits);
   }
 
   /** Refuses early what the lock would refuse anyway, so Duo is not asked for nothing. */

@@ -53,21 +53,24 @@ export class FactorRepository {
   }
 
   /**
-   * Records a TOTP time step as used; false when it was used before (a replay). Callers hold
-   * the user lock, and the primary key refuses a second row should anything slip past it.
+   * Saves a factor whose `totpLastStep` was just moved forward to the step of an accepted code,
+   * only while the stored step is still before it: the caller checked the code against the step
+   * it read under the user lock, and this makes the database refuse a replay should anything slip
+   * past that lock (the transaction then rolls back).
    */
-  async markTotpStepUsed(factorId: string, step: number, now: number): Promise<boolean> {
-    const { affected } = await Table.of(this.manager, UsedTotpStepEntity).query(
-      'mark-used',
-      (sql) => `INSERT INTO ${sql.table} (${sql.column('factorId')}, ${sql.column('step')}, ${sql.column('usedAt')}) VALUES (${sql.parameter(0)}, ${sql.parameter(1)}, ${sql.parameter(2)}) ON CONFLICT DO NOTHING`,
-      [factorId, step, now],
-    );
-    return affected > 0;
+  saveAcceptedTotpStep(factor: FactorEntity & { totpLastStep: number }): Promise<void> {
+    return this.table.save(factor, {
+      key: 'totp-step-advances',
+      condition: (sql) => `${sql.column('totpLastStep')} IS NULL OR ${sql.column('totpLastStep')} < ${sql.parameter(0)}`,
+      params: [factor.totpLastStep],
+      purpose: 'TOTP time step already used',
+    });
   }
 
   /**
-   * Forgets time steps accepted before `usedBefore`. A factor's last accepted step already refuses
-   * every earlier one; the rows only back that up while a step is still inside the window.
+   * Forgets time steps accepted before `usedBefore`. Gateways before the factor's own step guard
+   * (`saveAcceptedTotpStep`) recorded each accepted step here; nothing writes them now, and the
+   * table goes in a later migration once no such gateway can be running.
    */
   async pruneUsedTotpSteps(usedBefore: number): Promise<number> {
     const { affected } = await Table.of(this.manager, UsedTotpStepEntity).query(

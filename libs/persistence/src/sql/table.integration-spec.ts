@@ -11,6 +11,7 @@ import { UserStateEntity } from '../entities/user-state.entity';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { UserStateRepository } from '../repositories/user-state.repository';
 import { TenantAdmin } from '../tenant-admin';
+import { StaleWriteError } from './deferred-writes';
 import { Table } from './table';
 
 function challenge(id: string, overrides: Partial<ChallengeEntity> = {}): ChallengeEntity {
@@ -117,6 +118,75 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
     await new UserStateRepository(database.manager).save(Object.assign(created, { consecutiveFailures: 3, lockedUntil: 99, updatedAt: 43 }));
     const again = await database.transaction((manager) => new UserStateRepository(manager).lock('ten_1', 'new-user', 44));
     expect(again).toMatchObject({ consecutiveFailures: 3, lockedUntil: 99, updatedAt: 43 });
+  });
+
+  it('locks the user of a challenge by its id, and nothing for a challenge of another tenant', async () => {
+    await challenges().insert(challenge('ch_lock', { userId: 'locked-by-challenge' }));
+    const state = await database.transaction((manager) => new UserStateRepository(manager).lockForChallenge('ten_1', 'ch_lock', 42));
+    expect(state).toBeInstanceOf(UserStateEntity);
+    expect(state).toMatchObject({ tenantId: 'ten_1', userId: 'locked-by-challenge', consecutiveFailures: 0, updatedAt: 42 });
+    expect(await database.transaction((manager) => new UserStateRepository(manager).lockForChallenge('another tenant', 'ch_lock', 43))).toBeNull();
+    expect(await database.transaction((manager) => new UserStateRepository(manager).lockForChallenge('ten_1', 'ch_missing', 43))).toBeNull();
+    expect(await new UserStateRepository(database.manager).find('another tenant', 'locked-by-challenge')).toBeNull();
+  });
+
+  describe('in a transaction, writes held back until the next statement', () => {
+    it('sends them together, and a read in the transaction sees them', async () => {
+      await database.transaction(async (manager) => {
+        const table = Table.of(manager, ChallengeEntity);
+        await table.insert(challenge('ch_held_1'));
+        await table.insert(challenge('ch_held_2'));
+        const first = challenge('ch_held_3');
+        await table.insert(first);
+        first.status = 'APPROVED'; // the same row again: sent after the insert, not beside it
+        await table.save(first);
+        expect((await table.find({ tenantId: 'ten_1', status: 'APPROVED' })).map((c) => c.id)).toContain('ch_held_3');
+        expect(await manager.countBy(ChallengeEntity, { id: 'ch_held_2' })).toBe(1); // TypeORM's own reads too
+      });
+      expect((await challenges().findOne({ id: 'ch_held_3' }))?.status).toBe('APPROVED');
+    });
+
+    it('are all undone when one fails at the commit', async () => {
+      await challenges().insert(challenge('ch_taken'));
+      const attempt = database.transaction(async (manager) => {
+        const table = Table.of(manager, ChallengeEntity);
+        await table.insert(challenge('ch_never'));
+        await table.insert(challenge('ch_taken'));
+      });
+      await expect(attempt).rejects.toBeInstanceOf(QueryFailedError);
+      expect(await challenges().findOne({ id: 'ch_never' })).toBeNull();
+    });
+
+    it('are forgotten when the work throws', async () => {
+      await expect(
+        database.transaction(async (manager) => {
+          await Table.of(manager, ChallengeEntity).insert(challenge('ch_thrown'));
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect(await challenges().findOne({ id: 'ch_thrown' })).toBeNull();
+    });
+  });
+
+  it('moves a TOTP factor to a later step only, refusing a step used meanwhile and rolling back the rest', async () => {
+    const tenantId = (await new TenantAdmin(database).createTenant('step-spec')).id;
+    const factor = Object.assign(new FactorEntity(), {
+      id: 'fac_step', tenantId, userId: 'alice', type: 'TOTP', status: 'ACTIVE', display: 'x', label: '', locale: '', secretEnc: 'sealed',
+      destinationEnc: null, destinationIndex: null, totpLastStep: null, totpDrift: 0, deviceId: null, devicePublicKey: null, pushTokenEnc: null,
+      enrollUrl: null, createdAt: 1, lastUsedAt: null,
+    });
+    await new FactorRepository(database.manager).insert(factor);
+    const stale = await new FactorRepository(database.manager).findById('fac_step');
+    await database.transaction((manager) => new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 100, lastUsedAt: 5 })));
+    const replay = database.transaction(async (manager) => {
+      await Table.of(manager, ChallengeEntity).insert(challenge('ch_replayed'));
+      await new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(stale!, { totpLastStep: 100, lastUsedAt: 6 }));
+    });
+    await expect(replay).rejects.toBeInstanceOf(StaleWriteError);
+    expect(await challenges().findOne({ id: 'ch_replayed' })).toBeNull();
+    expect(await new FactorRepository(database.manager).findById('fac_step')).toMatchObject({ totpLastStep: 100, lastUsedAt: 5 });
+    await new FactorRepository(database.manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 101, lastUsedAt: 7 }));
+    expect((await new FactorRepository(database.manager).findById('fac_step'))?.totpLastStep).toBe(101);
   });
 
   it('finds the tenant of an active API key in one statement, and not once the key is revoked', async () => {

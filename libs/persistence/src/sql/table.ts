@@ -1,5 +1,7 @@
-import { QueryFailedError, type DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { DeferredWrites, StaleWriteError } from './deferred-writes';
+import { runStatement, type StatementResult } from './statement';
 
 /**
  * Fixed statements for an entity's table, for the paths every login takes. TypeORM's
@@ -10,6 +12,8 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  * the driver's own placeholders. On PostgreSQL each statement is prepared once per connection
  * (parsing and planning cost the server more than running these lookups), and columns are named,
  * never `*`, so a column added by a later migration cannot invalidate a prepared statement.
+ * Inside `Database.transaction`, `insert` and `save` are held back and sent with the
+ * transaction's next statement (`DeferredWrites`).
  */
 
 /** Equality conditions, ANDed; `null` means IS NULL. */
@@ -17,9 +21,14 @@ export type Where<T> = { [K in keyof T]?: T[K] & (string | number | boolean | nu
 
 export type Order<T> = { [K in keyof T]?: 'ASC' | 'DESC' };
 
-interface Structured {
-  records?: Record<string, unknown>[];
-  affected?: number;
+/** An extra condition for `save`: the row is written only while it holds, else the transaction aborts. */
+export interface SaveGuard<T> {
+  /** Names the condition's statement shape, with the changed columns. */
+  key: string;
+  condition: (sql: { column: (property: keyof T & string) => string; parameter: (index: number) => string }) => string;
+  params: unknown[];
+  /** What the guard protects, for the error when it does not hold. */
+  purpose: string;
 }
 
 /** Per DataSource and entity: the metadata lookups and the statements built so far. */
@@ -78,14 +87,6 @@ const quote = (name: string): string => `"${name}"`;
  */
 const persisted = new WeakMap<object, Record<string, unknown>>();
 
-/** One name per statement text, the same on every connection (pg prepares a name once per connection). */
-const statementNames = new Map<string, string>();
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) statementNames.set(sql, (name = `mfa_${statementNames.size + 1}`));
-  return name;
-}
-
 function shapeOf(manager: EntityManager, target: EntityTarget<ObjectLiteral>): Shape {
   const dataSource = manager.connection;
   let perSource = shapes.get(dataSource);
@@ -117,13 +118,13 @@ export class Table<T extends ObjectLiteral> {
       const orderBy = orderKeys.length > 0 ? ` ORDER BY ${orderKeys.map((k) => `${quote(this.shape.column(k).databaseName)} ${order![k] === 'DESC' ? 'DESC' : 'ASC'}`).join(', ')}` : '';
       return `SELECT ${this.shape.columnList()} FROM ${this.shape.table} WHERE ${clause}${orderBy}${limit !== undefined ? ` LIMIT ${Math.floor(limit)}` : ''}`;
     });
-    return this.hydrateAll((await this.run(sql, params)).records ?? []);
+    return this.hydrateAll((await this.run(sql, params)).records);
   }
 
   async count(where: Where<T>): Promise<number> {
     const { clause, params, key } = this.where(where);
     const sql = this.shape.statement(`count|${key}`, () => `SELECT COUNT(*) AS n FROM ${this.shape.table} WHERE ${clause}`);
-    const rows = (await this.run(sql, params)).records ?? [];
+    const rows = (await this.run(sql, params)).records;
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -133,24 +134,19 @@ export class Table<T extends ObjectLiteral> {
       const names = columns.map((c) => quote(c.databaseName)).join(', ');
       return `INSERT INTO ${this.shape.table} (${names}) VALUES (${columns.map((_, i) => this.parameter(i)).join(', ')})`;
     });
-    await this.run(
+    await this.write(
       sql,
       columns.map((c) => this.persistent(c, entity[c.propertyName])),
+      this.rowOf(entity),
     );
     this.remember(entity);
   }
 
   /** Sets `changes` on the rows matching `where`; returns how many rows changed. */
   async update(where: Where<T>, changes: Partial<T>): Promise<number> {
-    const set = (Object.keys(changes) as (keyof T & string)[]).filter((k) => changes[k] !== undefined).map((k) => this.shape.column(k));
-    if (set.length === 0) return 0;
-    const conditions = this.where(where, set.length);
-    const sql = this.shape.statement(`update|${set.map((c) => c.propertyName).join(',')}|${conditions.key}`, () => {
-      const assignments = set.map((c, i) => `${quote(c.databaseName)} = ${this.parameter(i)}`).join(', ');
-      return `UPDATE ${this.shape.table} SET ${assignments} WHERE ${conditions.clause}`;
-    });
-    const result = await this.run(sql, [...set.map((c) => this.persistent(c, changes[c.propertyName])), ...conditions.params]);
-    return result.affected ?? 0;
+    const statement = this.updateStatement(where, changes);
+    if (!statement) return 0;
+    return (await this.run(statement.sql, statement.params)).affected;
   }
 
   /**
@@ -158,7 +154,7 @@ export class Table<T extends ObjectLiteral> {
    * primary key, without reading it first; nothing when nothing changed. A row that did not come
    * through this class has every column written.
    */
-  async save(entity: T): Promise<void> {
+  async save(entity: T, guard?: SaveGuard<T>): Promise<void> {
     const before = persisted.get(entity);
     const key = {} as Where<T>;
     const changes = {} as Partial<T>;
@@ -168,9 +164,40 @@ export class Table<T extends ObjectLiteral> {
       if (this.shape.isPrimary.has(column)) (key as Record<string, unknown>)[property] = value;
       else if (value !== undefined && (!before || before[property] !== value)) changes[property] = value;
     }
-    if (Object.keys(changes).length === 0) return;
-    await this.update(key, changes);
+    const statement = this.updateStatement(key, changes, guard);
+    if (!statement) return;
+    await this.write(statement.sql, statement.params, this.rowOf(entity), guard && { expectAffected: 1, purpose: guard.purpose });
     this.remember(entity);
+  }
+
+  private updateStatement(where: Where<T>, changes: Partial<T>, guard?: SaveGuard<T>): { sql: string; params: unknown[] } | null {
+    const set = (Object.keys(changes) as (keyof T & string)[]).filter((k) => changes[k] !== undefined).map((k) => this.shape.column(k));
+    if (set.length === 0) return null;
+    const conditions = this.where(where, set.length);
+    const guardOffset = set.length + conditions.params.length;
+    const sql = this.shape.statement(`update|${set.map((c) => c.propertyName).join(',')}|${conditions.key}|${guard?.key ?? ''}`, () => {
+      const assignments = set.map((c, i) => `${quote(c.databaseName)} = ${this.parameter(i)}`).join(', ');
+      const guarded = guard
+        ? ` AND (${guard.condition({ column: (property) => quote(this.shape.column(property).databaseName), parameter: (index) => this.parameter(guardOffset + index) })})`
+        : '';
+      return `UPDATE ${this.shape.table} SET ${assignments} WHERE ${conditions.clause}${guarded}`;
+    });
+    return { sql, params: [...set.map((c) => this.persistent(c, changes[c.propertyName])), ...conditions.params, ...(guard?.params ?? [])] };
+  }
+
+  /** An insert or a save: held back when the transaction defers writes, else run now (a guard is checked either way). */
+  private async write(sql: string, params: unknown[], row: string, expectation?: { expectAffected: number; purpose: string }): Promise<void> {
+    const runner = this.manager.queryRunner;
+    if (DeferredWrites.enabled(runner)) {
+      await DeferredWrites.enqueue(runner, { sql, params, row, ...expectation });
+      return;
+    }
+    const { affected } = await this.run(sql, params);
+    if (expectation && affected !== expectation.expectAffected) throw new StaleWriteError(`${expectation.purpose}: expected ${expectation.expectAffected} row(s), changed ${affected}`);
+  }
+
+  private rowOf(entity: T): string {
+    return `${this.shape.table}|${this.shape.primary.map((c) => String(entity[c.propertyName])).join('\u0000')}`;
   }
 
   /**
@@ -192,9 +219,8 @@ export class Table<T extends ObjectLiteral> {
         parameter: (index) => this.parameter(index),
       }),
     );
-    const result = await this.run(sql, params);
-    const records = result.records ?? [];
-    return { rows: this.hydrateAll(records), records, affected: result.affected ?? 0 };
+    const { records, affected } = await this.run(sql, params);
+    return { rows: this.hydrateAll(records), records, affected };
   }
 
   /** The table's quoted name, schema-qualified when the connection has a schema, for statements that join it. */
@@ -263,21 +289,18 @@ export class Table<T extends ObjectLiteral> {
     return this.shape.dataSource.driver.preparePersistentValue(value, column);
   }
 
-  /** On the transaction's runner when the manager has one, else on a pooled connection for this statement only. */
-  private async run(sql: string, params: unknown[]): Promise<Structured> {
+  /** On the transaction's runner (after its held-back writes) when the manager has one, else on a pooled connection for this statement only. */
+  private async run(sql: string, params: unknown[]): Promise<StatementResult> {
     const own = this.manager.queryRunner;
-    const runner: QueryRunner = own ?? this.manager.connection.createQueryRunner();
+    if (own) {
+      await DeferredWrites.flush(own);
+      return runStatement(own, this.shape.postgres, sql, params);
+    }
+    const runner: QueryRunner = this.manager.connection.createQueryRunner();
     try {
-      if (!this.shape.postgres) return (await runner.query(sql, params, true)) as Structured;
-      const client = (await runner.connect()) as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> };
-      try {
-        const result = await client.query({ name: statementName(sql), text: sql, values: params });
-        return { records: result.rows, affected: result.rowCount ?? 0 };
-      } catch (error) {
-        throw new QueryFailedError(sql, params, error as Error);
-      }
+      return await runStatement(runner, this.shape.postgres, sql, params);
     } finally {
-      if (!own) await runner.release();
+      await runner.release();
     }
   }
 }
