@@ -25,6 +25,8 @@ const READY_TIMEOUT_MS = 30_000;
 /** Extra node flags for every app, e.g. `BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const STOP_TIMEOUT_MS = 30_000;
+/** Workers run with the V8 old-space cap the Dockerfile gives them (WORKER_HEAP_MB, default 96). */
+const heapFlags = (app: AppName): string[] => (app.endsWith('-worker') ? [`--max-old-space-size=${process.env.WORKER_HEAP_MB ?? 96}`] : []);
 /** Far above anything a run sends: the abuse limits must not throttle a benchmark. */
 const UNLIMITED = '1000000000/60';
 
@@ -124,7 +126,7 @@ export class Stack {
     const logFile = join(this.dataDir, `${name.replace('#', '-')}.log`);
     const fd = openSync(logFile, 'a');
     const env = { ...this.env(), HTTP_PORT: String(httpPort), ...(grpcPort ? { GRPC_PORT: String(grpcPort) } : {}) };
-    const child = spawn(process.execPath, [...NODE_ARGS, join(DIST, 'apps', app, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...NODE_ARGS, ...heapFlags(app), join(DIST, 'apps', app, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const started: App = { name, app, child, pid: child.pid!, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: grpcPort ? `127.0.0.1:${grpcPort}` : undefined, logFile, exited };
