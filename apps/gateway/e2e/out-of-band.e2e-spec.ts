@@ -127,6 +127,28 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(otpJobs.filter((j) => j.data.challengeId === first.id)).toHaveLength(1);
   });
 
+  it('queues the code on a retry with the same key when the first call\'s job never reached the queue', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'ines', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550144' });
+    await client.confirmEnrollment({ user_id: 'ines', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    await otpQueue().pause();
+    let first: Challenge;
+    try {
+      first = await client.startChallenge({ user_id: 'ines', idempotency_key: 'login-lost' });
+      // As if the gateway had died after committing the challenge, before its job was queued.
+      expect(await otpQueue().remove(JobIds.otp(first.id))).toBe(1);
+    } finally {
+      await otpQueue().resume();
+    }
+    const retried = await client.startChallenge({ user_id: 'ines', idempotency_key: 'login-lost' });
+    expect(retried.id).toBe(first.id);
+    const code = await deliveredCode(telephony(), first.id);
+    expect((await client.verifyChallenge({ challenge_id: first.id, code: code.code })).ok).toBe(true);
+    const again = await client.startChallenge({ user_id: 'ines', idempotency_key: 'login-lost' });
+    expect(again.id).toBe(first.id);
+    const otpJobs = await otpQueue().getJobs(['completed', 'waiting', 'active', 'delayed']);
+    expect(otpJobs.filter((j) => j.data.challengeId === first.id)).toHaveLength(1);
+  });
+
   it('enforces the per-destination send limit with RESOURCE_EXHAUSTED and retry-after, queueing nothing', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'rita', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550133' });
     await client.confirmEnrollment({ user_id: 'rita', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });

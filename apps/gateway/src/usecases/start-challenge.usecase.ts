@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Keyring } from '@mfa/crypto';
 import { failedPrecondition, isFactorTypeAllowed, isOutOfBand, notFound, usesPhoneNumber } from '@mfa/domain';
-import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeContextRecord, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
 import { ChallengeFactory } from '../services/challenge-factory.service';
 import { Clock } from '../services/clock';
 import { assertCountryAllowed, phoneDestination } from '../services/destination';
@@ -31,6 +31,8 @@ export function pickDefaultFactor(factors: FactorEntity[]): FactorEntity | undef
 }
 
 
+const awaitingDelivery = (challenge: ChallengeEntity): boolean => challenge.status === 'PENDING' && challenge.delivery === 'QUEUED';
+
 @Injectable()
 export class StartChallengeUseCase {
   constructor(
@@ -48,17 +50,21 @@ export class StartChallengeUseCase {
       this.lockout.assertNotLocked(state, now);
       if (command.idempotencyKey) {
         const existing = await new ChallengeRepository(manager).findLiveByIdempotencyKey(tenant.tenantId, command.userId, command.idempotencyKey, now);
-        // The same login asked twice: the same challenge, and nothing sent again.
-        if (existing) return { challenge: existing, factor: null };
+        // The same login asked twice: the same challenge, and nothing sent again. One still
+        // waiting for its delivery is handed to the queue again under its own job id, which the
+        // queue takes once: if the first call's gateway died between committing it and queueing
+        // its job, the retry is what sends the code.
+        if (existing) return { challenge: existing, factor: null, queueAgain: awaitingDelivery(existing) ? await new FactorRepository(manager).findInTenant(tenant.tenantId, existing.factorId) : null };
       }
       const factor = await this.resolveFactor(manager, tenant, command);
       if (factor.status !== 'ACTIVE') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not active`);
       if (!isFactorTypeAllowed(tenant.policy, factor.type)) throw failedPrecondition(`factor type ${factor.type} is not allowed by the tenant policy`);
       if (isOutOfBand(factor.type)) await this.admitSend(tenant, factor);
       const challenge = await this.challenges.create(manager, tenant, factor, { purpose: 'challenge', locale: command.locale, idempotencyKey: command.idempotencyKey, context: command.context }, now);
-      return { challenge, factor };
+      return { challenge, factor, queueAgain: null };
     });
     if (started.factor) await this.challenges.dispatch(started.challenge, started.factor);
+    if (started.queueAgain) await this.challenges.dispatchAgain(started.challenge, started.queueAgain);
     return challengeView(started.challenge);
   }
 
