@@ -40,6 +40,12 @@ const queues = new WeakMap<QueryRunner, Queue>();
 export const DeferredWrites = {
   /** Holds back the writes `enqueue`d on `runner` until its next statement; for the life of its transaction. */
   enable(runner: QueryRunner, postgres: boolean): void {
+    const known = queues.get(runner);
+    // TypeORM's SQLite driver hands out one runner for every transaction: patched once, emptied each time.
+    if (known) {
+      known.writes.length = 0;
+      return;
+    }
     const query = runner.query.bind(runner) as QueryRunner['query'];
     queues.set(runner, { postgres, query, writes: [] });
     // Statements TypeORM itself runs on this connection (its find/save, COMMIT) go out after the held-back writes.

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, type QueryRunner } from 'typeorm';
 import { hashApiKey } from '@mfa/crypto';
 import { createTestDatabase, type TestDatabase } from '@mfa/testing';
 import { Database } from '../database';
@@ -144,6 +144,14 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
         expect(await manager.countBy(ChallengeEntity, { id: 'ch_held_2' })).toBe(1); // TypeORM's own reads too
       });
       expect((await challenges().findOne({ id: 'ch_held_3' }))?.status).toBe('APPROVED');
+    });
+
+    it('patches a connection used by many transactions once (SQLite has one)', async () => {
+      const runners = new Set<QueryRunner>();
+      for (let i = 0; i < 3; i++) await database.transaction(async (manager) => void runners.add(manager.queryRunner!));
+      const query = [...runners][0].query;
+      await database.transaction(async (manager) => expect(manager.queryRunner!.query === query).toBe(driver === 'sqlite'));
+      expect(runners.size).toBe(driver === 'sqlite' ? 1 : 3);
     });
 
     it('are all undone when one fails at the commit', async () => {
