@@ -58,16 +58,18 @@ export class Database {
   }
 
   /**
-   * Runs `work` in a transaction; on SQLite every transaction is serialised. Writes made through
-   * the repositories are held back and sent together before the next read and before COMMIT
-   * (`DeferredWrites`), so an error in any of them still rolls the whole transaction back.
+   * Runs `work` in a transaction; on SQLite every transaction is serialised. On PostgreSQL, writes
+   * made through the repositories are held back and sent together before the next read and
+   * before COMMIT (`DeferredWrites`), so an error in any of them still rolls the whole transaction
+   * back. Not on SQLite: an embedded write costs no round trip, and TypeORM gives every caller
+   * there the one connection, so a read from outside the transaction would send its writes.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>, key = 'global'): Promise<T> {
-    const lockKey = this.driver === 'sqlite' ? 'sqlite' : key;
-    return this.mutex.run(lockKey, () =>
+    if (this.driver === 'sqlite') return this.mutex.run('sqlite', () => this.dataSource.transaction(work));
+    return this.mutex.run(key, () =>
       this.dataSource.transaction(async (manager) => {
         const runner = manager.queryRunner!;
-        DeferredWrites.enable(runner, this.driver === 'postgres');
+        DeferredWrites.enable(runner);
         try {
           const result = await work(manager);
           await DeferredWrites.flush(runner);
@@ -93,7 +95,10 @@ export class Database {
 
   /**
    * `withUserLock` for the user a challenge belongs to, found and locked in one statement; `state`
-   * is null (and nothing is locked) when the tenant has no such challenge.
+   * is null (and nothing is locked) when the tenant has no such challenge. In this process calls
+   * queue per challenge, not per user (the user is not known before the statement): requests for
+   * several challenges of one user may each hold a pooled connection while the row lock
+   * serialises them.
    */
   withChallengeUserLock<T>(tenantId: string, challengeId: string, work: (manager: EntityManager, state: UserStateEntity | null) => Promise<T>): Promise<T> {
     return this.transaction(async (manager) => {

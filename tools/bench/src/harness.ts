@@ -26,7 +26,7 @@ const READY_TIMEOUT_MS = 30_000;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const STOP_TIMEOUT_MS = 30_000;
 /** Workers run with the V8 old-space cap the Dockerfile gives them (WORKER_HEAP_MB, default 96). */
-const heapFlags = (app: AppName): string[] => (app.endsWith('-worker') ? [`--max-old-space-size=${process.env.WORKER_HEAP_MB ?? 96}`] : []);
+const heapFlags = (app: AppName): string[] => (app.endsWith('-worker') ? [`--max-old-space-size=${process.env.WORKER_HEAP_MB || 96}`] : []);
 /** Far above anything a run sends: the abuse limits must not throttle a benchmark. */
 const UNLIMITED = '1000000000/60';
 

@@ -95,7 +95,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
 
 function start(app: AppSpec, env: Record<string, string | undefined>): void {
   // Workers run with the V8 old-space cap the Dockerfile gives them (WORKER_HEAP_MB, default 96).
-  const heap = app.name.endsWith('-worker') ? [`--max-old-space-size=${env.WORKER_HEAP_MB ?? 96}`] : [];
+  const heap = app.name.endsWith('-worker') ? [`--max-old-space-size=${env.WORKER_HEAP_MB || 96}`] : [];
   const child = spawn(process.execPath, [...heap, join(distRoot, app.entry)], { env: { ...env, HTTP_PORT: String(app.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(app.name, child);
   prefixLines(app.name, child.stdout!, process.stdout);

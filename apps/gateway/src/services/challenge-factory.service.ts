@@ -71,10 +71,6 @@ export class ChallengeFactory {
   }
 
   /**
-   * After the challenge is committed: queue its code. If the queue cannot take it, the challenge
-   * fails at once (never left pending with nothing on its way) and the caller gets UNAVAILABLE.
-   */
-  /**
    * A challenge already committed and dispatched once (an idempotent retry of StartChallenge):
    * queued again under the same job id, which the queue takes only if the first one never got
    * there. A failure here says nothing about the first dispatch, so the challenge is left as it
@@ -84,6 +80,10 @@ export class ChallengeFactory {
     if (challenge.delivery === 'QUEUED') await this.dispatcher.dispatch(challenge, factor);
   }
 
+  /**
+   * After the challenge is committed: queue its code. If the queue cannot take it, the challenge
+   * fails at once (never left pending with nothing on its way) and the caller gets UNAVAILABLE.
+   */
   async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
     if (challenge.delivery !== 'QUEUED') return;
     try {

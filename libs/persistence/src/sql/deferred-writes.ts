@@ -3,7 +3,7 @@ import { runStatement } from './statement';
 
 /**
  * A write held back until the transaction's next statement or its commit. `sql` is an INSERT,
- * UPDATE or DELETE with no RETURNING, and no `$` but its placeholders.
+ * UPDATE or DELETE with no RETURNING, its values all parameters (`$n`), no literals.
  */
 export interface DeferredWrite {
   sql: string;
@@ -22,8 +22,6 @@ export class StaleWriteError extends Error {
 }
 
 interface Queue {
-  readonly postgres: boolean;
-  readonly query: QueryRunner['query'];
   writes: DeferredWrite[];
 }
 
@@ -33,21 +31,15 @@ const queues = new WeakMap<QueryRunner, Queue>();
  * Write-behind for a transaction. Every login changes a few rows under the user lock (the
  * challenge, the lockout counter, an audit event, the factor), and each statement is a round trip
  * that costs the gateway and the server more than the write itself. Held back and sent together
- * (one statement on PostgreSQL, its parts as data-modifying CTEs; in order on SQLite) just before
- * whatever the transaction runs next: a read therefore always sees the transaction's own writes,
- * and an error surfaces before the commit, so the transaction still rolls back as a whole.
+ * (one PostgreSQL statement, each write a data-modifying CTE) just before whatever the transaction
+ * runs next: a read therefore always sees the transaction's own writes, and an error surfaces
+ * before the commit, so the transaction still rolls back as a whole.
  */
 export const DeferredWrites = {
-  /** Holds back the writes `enqueue`d on `runner` until its next statement; for the life of its transaction. */
-  enable(runner: QueryRunner, postgres: boolean): void {
-    const known = queues.get(runner);
-    // TypeORM's SQLite driver hands out one runner for every transaction: patched once, emptied each time.
-    if (known) {
-      known.writes.length = 0;
-      return;
-    }
+  /** Holds back the writes `enqueue`d on `runner` (a PostgreSQL transaction's own) until its next statement. */
+  enable(runner: QueryRunner): void {
     const query = runner.query.bind(runner) as QueryRunner['query'];
-    queues.set(runner, { postgres, query, writes: [] });
+    queues.set(runner, { writes: [] });
     // Statements TypeORM itself runs on this connection (its find/save, COMMIT) go out after the held-back writes.
     runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
       await DeferredWrites.flush(runner);
@@ -71,7 +63,7 @@ export const DeferredWrites = {
     const queue = queues.get(runner);
     if (!queue || queue.writes.length === 0) return;
     const writes = queue.writes.splice(0);
-    const affected = queue.postgres ? await runCombined(runner, writes) : await runInOrder(queue, writes);
+    const affected = await runCombined(runner, writes);
     writes.forEach((write, i) => {
       if (write.expectAffected !== undefined && affected[i] !== write.expectAffected) {
         throw new StaleWriteError(`${write.purpose ?? 'a guarded write'}: expected ${write.expectAffected} row(s), changed ${affected[i]}`);
@@ -86,15 +78,6 @@ export const DeferredWrites = {
   },
 };
 
-async function runInOrder(queue: Queue, writes: DeferredWrite[]): Promise<number[]> {
-  const affected: number[] = [];
-  for (const write of writes) {
-    const result = (await queue.query(write.sql, write.params, true)) as { affected?: number };
-    affected.push(result.affected ?? 0);
-  }
-  return affected;
-}
-
 /** One statement: each write a data-modifying CTE, renumbered into one parameter list, counted by its RETURNING. */
 async function runCombined(runner: QueryRunner, writes: DeferredWrite[]): Promise<number[]> {
   if (writes.length === 1) return [(await runStatement(runner, true, writes[0].sql, writes[0].params)).affected];
@@ -102,9 +85,17 @@ async function runCombined(runner: QueryRunner, writes: DeferredWrite[]): Promis
   const parts = writes.map((write, i) => {
     const offset = params.length;
     params.push(...write.params);
-    return `w${i} AS (${write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)} RETURNING 1)`;
+    return `w${i} AS (${shiftPlaceholders(write.sql, offset)} RETURNING 1)`;
   });
   const counts = writes.map((_, i) => `(SELECT count(*) FROM w${i}) AS w${i}`).join(', ');
   const { records } = await runStatement(runner, true, `WITH ${parts.join(', ')} SELECT ${counts}`, params);
   return writes.map((_, i) => Number(records[0]?.[`w${i}`] ?? 0));
+}
+
+/** `$n` → `$(n + offset)`, leaving quoted identifiers (a schema's name, say) as they are. */
+function shiftPlaceholders(sql: string, offset: number): string {
+  return sql
+    .split('"')
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)))
+    .join('"');
 }

@@ -12,8 +12,8 @@ import { runStatement, type StatementResult } from './statement';
  * the driver's own placeholders. On PostgreSQL each statement is prepared once per connection
  * (parsing and planning cost the server more than running these lookups), and columns are named,
  * never `*`, so a column added by a later migration cannot invalidate a prepared statement.
- * Inside `Database.transaction`, `insert` and `save` are held back and sent with the
- * transaction's next statement (`DeferredWrites`).
+ * Inside `Database.transaction` on PostgreSQL, `insert` and `save` are held back and sent with
+ * the transaction's next statement (`DeferredWrites`).
  */
 
 /** Equality conditions, ANDed; `null` means IS NULL. */
