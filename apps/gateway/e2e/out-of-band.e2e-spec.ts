@@ -5,6 +5,7 @@ import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
+import { DeliveryRelay, DISPATCH_GRACE_MS } from '../src/services/delivery-relay.service';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
@@ -147,6 +148,30 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(again.id).toBe(first.id);
     const otpJobs = await otpQueue().getJobs(['completed', 'waiting', 'active', 'delayed']);
     expect(otpJobs.filter((j) => j.data.challengeId === first.id)).toHaveLength(1);
+  });
+
+  it('queues a challenge whose job never reached the queue, once it has waited past the grace period', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'jon', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
+    await client.confirmEnrollment({ user_id: 'jon', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const relay = gateway.app.get(DeliveryRelay);
+    await otpQueue().pause();
+    let lost: Challenge;
+    let kept: Challenge;
+    try {
+      lost = await client.startChallenge({ user_id: 'jon' });
+      kept = await client.startChallenge({ user_id: 'jon' });
+      // As if the gateway had died after committing `lost`, before its job was queued.
+      expect(await otpQueue().remove(JobIds.otp(lost.id))).toBe(1);
+      expect(await relay.run(Date.now())).toBe(0); // within the grace period: may still be on its way
+    } finally {
+      await otpQueue().resume();
+    }
+    expect(await relay.run(Date.now() + DISPATCH_GRACE_MS + 1_000)).toBe(1); // `kept` has its job
+    const code = await deliveredCode(telephony(), lost.id);
+    expect((await client.verifyChallenge({ challenge_id: lost.id, code: code.code })).ok).toBe(true);
+    await deliveredCode(telephony(), kept.id);
+    const otpJobs = await otpQueue().getJobs(['completed', 'waiting', 'active', 'delayed']);
+    expect(otpJobs.filter((j) => j.data.challengeId === lost.id || j.data.challengeId === kept.id)).toHaveLength(2);
   });
 
   it('enforces the per-destination send limit with RESOURCE_EXHAUSTED and retry-after, queueing nothing', async () => {

@@ -20,6 +20,7 @@ import { ChallengeNotifier } from './services/challenge-notifier';
 import { CodeChecker } from './services/code-checker.service';
 import { DuoClient } from './services/duo-client.service';
 import { DuoFactorService } from './services/duo-factor.service';
+import { DeliveryRelay } from './services/delivery-relay.service';
 import { ExpirySweeper } from './services/expiry-sweeper.service';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
 import { SendRateLimiter } from './services/send-rate-limiter';
@@ -120,6 +121,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         DuoClient,
         DuoFactorService,
         ExpirySweeper,
+        DeliveryRelay,
         ...USE_CASES,
       ],
     };

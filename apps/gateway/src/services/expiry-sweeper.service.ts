@@ -1,10 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
 import type { Logger } from '@mfa/observability';
 import { ChallengeLifecycle } from './challenge-lifecycle.service';
 import { ChallengeNotifier } from './challenge-notifier';
 import { Clock } from './clock';
 import { LOGGER } from './logger.provider';
+import { PeriodicTask } from './periodic-task';
 
 export const SWEEP_INTERVAL_MS = 15_000;
 const BATCH = 200;
@@ -18,31 +19,27 @@ const USED_TOTP_STEP_RETENTION_MS = 10 * 60_000;
  * that have left the window (verifying does not spend a statement on it).
  */
 @Injectable()
-export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-
+export class ExpirySweeper extends PeriodicTask {
   constructor(
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    super(SWEEP_INTERVAL_MS);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+  protected tick(): Promise<number> {
+    return this.sweep();
   }
 
   /** Expires one batch of overdue challenges; returns how many it expired. */
-  async sweep(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
+  sweep(): Promise<number> {
+    return this.exclusively(() => this.expireOverdue());
+  }
+
+  private async expireOverdue(): Promise<number> {
     let expired = 0;
     try {
       const now = this.clock.now();
@@ -59,8 +56,6 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
       await new FactorRepository(this.database.manager).pruneUsedTotpSteps(now - USED_TOTP_STEP_RETENTION_MS);
     } catch (error) {
       this.logger.warn({ err: error }, 'expiry sweep failed; the next one retries');
-    } finally {
-      this.running = false;
     }
     return expired;
   }

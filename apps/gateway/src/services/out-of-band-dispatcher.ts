@@ -2,13 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type OutOfBandChannel } from '@mfa/queue';
+import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
+
+/** The queue and job id a challenge's delivery goes out under; the id makes adding it again a no-op. */
+function deliveryJob(challenge: ChallengeEntity): { queue: ProducedQueue; jobId: string } {
+  if (challenge.type === 'PUSH') return { queue: QueueName.Push, jobId: JobIds.push(challenge.id) };
+  if (challenge.type === 'DUO') return { queue: QueueName.Duo, jobId: JobIds.duoAuth(challenge.id) };
+  return { queue: QueueName.Otp, jobId: JobIds.otp(challenge.id) };
+}
 
 /**
  * Hands a challenge to the worker that delivers it: out-of-band ones to the otp worker, push ones
@@ -22,62 +29,67 @@ export class OutOfBandDispatcher {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+  /** Whether the job that delivers this challenge is in its queue (waiting, running, retrying or done). */
+  async isQueued(challenge: ChallengeEntity): Promise<boolean> {
+    const { queue, jobId } = deliveryJob(challenge);
+    return this.producer.exists(queue, jobId);
+  }
+
+  /** Queues the challenge's delivery job; false when there is nothing to send it to (a push device without a token polls). */
+  async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<boolean> {
     if (factor.type === 'PUSH') return this.dispatchPush(challenge, factor);
     if (factor.type === 'DUO') return this.dispatchDuo(challenge, factor);
     if (!factor.destinationEnc || challenge.codeLength === null) throw new Error(`factor ${factor.id} has no destination`);
     const destination = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
-    try {
-      await this.producer.add(QueueName.Otp, JobIds.otp(challenge.id), {
-        v: 1,
-        challengeId: challenge.id,
-        tenantId: challenge.tenantId,
-        channel: CHANNEL[factor.type as OutOfBandFactorType],
-        sealedDestination: this.keyring.encrypt(destination, sealedDestinationAad(challenge.id)),
-        codeLength: challenge.codeLength,
-        ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
-        locale: challenge.locale,
-        purpose: challenge.purpose,
-        issuer: this.config.issuer,
-      });
-    } catch {
-      throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
-    }
+    return this.enqueue(QueueName.Otp, challenge, {
+      v: 1,
+      challengeId: challenge.id,
+      tenantId: challenge.tenantId,
+      channel: CHANNEL[factor.type as OutOfBandFactorType],
+      sealedDestination: this.keyring.encrypt(destination, sealedDestinationAad(challenge.id)),
+      codeLength: challenge.codeLength,
+      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+      locale: challenge.locale,
+      purpose: challenge.purpose,
+      issuer: this.config.issuer,
+    });
   }
 
-  private async dispatchPush(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
-    if (!factor.pushTokenEnc) return;
+  private async dispatchPush(challenge: ChallengeEntity, factor: FactorEntity): Promise<boolean> {
+    if (!factor.pushTokenEnc) return false;
     const token = this.keyring.decryptText(factor.pushTokenEnc, factorPushTokenAad(factor.id));
-    try {
-      await this.producer.add(QueueName.Push, JobIds.push(challenge.id), {
-        v: 1,
-        challengeId: challenge.id,
-        factorId: factor.id,
-        sealedToken: this.keyring.encrypt(token, sealedPushTokenAad(challenge.id)),
-        ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
-      });
-    } catch {
-      throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
-    }
+    return this.enqueue(QueueName.Push, challenge, {
+      v: 1,
+      challengeId: challenge.id,
+      factorId: factor.id,
+      sealedToken: this.keyring.encrypt(token, sealedPushTokenAad(challenge.id)),
+      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+    });
   }
 
   /** Duo Push (or a call where push is not possible: Duo's `auto`), with the login context shown in the Duo app. */
-  private async dispatchDuo(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
+  private async dispatchDuo(challenge: ChallengeEntity, factor: FactorEntity): Promise<boolean> {
     if (!factor.destinationEnc) throw new Error(`factor ${factor.id} has no Duo username`);
     const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     const context = challenge.context ? (JSON.parse(challenge.context) as ChallengeContextRecord) : { ip: '', application: '', action: '', location: '', userAgent: '' };
+    return this.enqueue(QueueName.Duo, challenge, {
+      v: 1,
+      kind: 'auth',
+      challengeId: challenge.id,
+      factorId: factor.id,
+      sealedUsername: this.keyring.encrypt(username, sealedDuoUsernameAad(factor.id)),
+      factor: 'auto',
+      ...(isIP(context.ip) ? { ipaddr: context.ip } : {}),
+      pushInfo: { application: context.application, ip: context.ip, action: context.action, location: context.location },
+      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+    });
+  }
+
+  /** Adds the challenge's job under its delivery job id; a queue that cannot take it is UNAVAILABLE to the caller. */
+  private async enqueue<Q extends ProducedQueue>(queue: Q, challenge: ChallengeEntity, payload: JobOf[Q]): Promise<true> {
     try {
-      await this.producer.add(QueueName.Duo, JobIds.duoAuth(challenge.id), {
-        v: 1,
-        kind: 'auth',
-        challengeId: challenge.id,
-        factorId: factor.id,
-        sealedUsername: this.keyring.encrypt(username, sealedDuoUsernameAad(factor.id)),
-        factor: 'auto',
-        ...(isIP(context.ip) ? { ipaddr: context.ip } : {}),
-        pushInfo: { application: context.application, ip: context.ip, action: context.action, location: context.location },
-        ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
-      });
+      await this.producer.add(queue, deliveryJob(challenge).jobId, payload);
+      return true;
     } catch {
       throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
     }

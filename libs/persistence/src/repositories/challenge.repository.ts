@@ -53,6 +53,18 @@ export class ChallengeRepository {
     return this.manager.find(ChallengeEntity, { where: { status: 'PENDING', expiresAt: LessThanOrEqual(now) }, order: { expiresAt: 'ASC' }, take: limit });
   }
 
+  /**
+   * Pending challenges still waiting for their delivery job to report, started at or before
+   * `startedBy` and not yet expired; the ones closest to expiry first (the status/expiry index).
+   */
+  findAwaitingDelivery(startedBy: number, now: number, limit: number): Promise<ChallengeEntity[]> {
+    return this.manager.find(ChallengeEntity, {
+      where: { status: 'PENDING', delivery: 'QUEUED', createdAt: LessThanOrEqual(startedBy), expiresAt: MoreThan(now) },
+      order: { expiresAt: 'ASC' },
+      take: limit,
+    });
+  }
+
   /** Moves the delivery status `from` → `to` if it is still `from`; false when it was not. */
   async advanceDelivery(id: string, from: ChallengeEntity['delivery'], to: ChallengeEntity['delivery']): Promise<boolean> {
     return (await this.table.update({ id, delivery: from }, { delivery: to })) > 0;
