@@ -1,7 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Keyring } from '@mfa/crypto';
 import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
 import {
@@ -15,6 +14,7 @@ import {
   type DuoJob,
   type DuoPasscodeResult,
   type DuoPreauthResult,
+  type RedisConnection,
 } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { DuoAuthClient } from '../src/providers/duo/duo-auth-client';
@@ -33,8 +33,8 @@ const keyring = Keyring.parse(keySpec);
 const fake = new DuoFake({ host: 'api-e2e00000.duosecurity.com', answerDelayMs: 300 });
 let env: Record<string, string>;
 let worker: StartedWorker;
-let connection: Redis;
-let eventsConnection: Redis;
+let connection: RedisConnection;
+let eventsConnection: RedisConnection;
 let producer: JobProducer;
 let events: Queue;
 let duoQueue: Queue;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 
 /**
  * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
@@ -16,7 +16,7 @@ export interface DuoTxidRepository {
  */
 export class RedisDuoTxidRepository implements DuoTxidRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -1,9 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { SmtpFake } from '@mfa/fakes';
-import { createBullConnection, JobIds, JobProducer, QueueName, sealedDeliveryAad, type ChallengePurpose, type DeliveryJob } from '@mfa/queue';
+import { createBullConnection, JobIds, JobProducer, QueueName, sealedDeliveryAad, type ChallengePurpose, type DeliveryJob, type RedisConnection } from '@mfa/queue';
 import { Keyring } from '@mfa/crypto';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createEmailWorker, EMAIL_WORKER_NAME } from '../src/email-worker.worker';
@@ -30,7 +29,7 @@ describe('email worker (in process, real Redis, real nodemailer, SMTP fake)', ()
   /** Every code and address handed to the worker, for the Redis scan at the end. */
   const secrets: string[] = [];
   let worker: StartedWorker;
-  let connection: Redis;
+  let connection: RedisConnection;
   let producer: JobProducer;
   let events: Queue;
   let baseUrl: string;

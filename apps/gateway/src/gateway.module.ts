@@ -1,5 +1,5 @@
 import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import { Keyring } from '@mfa/crypto';
 import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observability';
 import { Database, TenantAdmin } from '@mfa/persistence';
@@ -81,8 +81,8 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly database: Database,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(BULL_CONNECTION) private readonly bullConnection: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
+    @Inject(BULL_CONNECTION) private readonly bullConnection: RedisConnection,
     private readonly producer: JobProducer,
     private readonly notifier: ChallengeNotifier,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -99,10 +99,10 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: REDIS, useFactory: () => createRequestConnection(config.redisUrl).on('error', () => undefined) },
         { provide: BULL_CONNECTION, useFactory: () => createBullConnection(config.redisUrl).on('error', () => undefined) },
         // Request paths add jobs: their connection times commands out, so a Redis outage answers UNAVAILABLE.
-        { provide: JobProducer, useFactory: (connection: Redis) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
-        { provide: OtpCodeStore, useFactory: (redis: Redis) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
-        { provide: SendRateLimiter, useFactory: (redis: Redis) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
-        { provide: ChallengeNotifier, useFactory: (redis: Redis) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
+        { provide: JobProducer, useFactory: (connection: RedisConnection) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
+        { provide: OtpCodeStore, useFactory: (redis: RedisConnection) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
+        { provide: SendRateLimiter, useFactory: (redis: RedisConnection) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
+        { provide: ChallengeNotifier, useFactory: (redis: RedisConnection) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry('gateway')) },
         { provide: Clock, useClass: SystemClock },
         loggerProvider,

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { FcmFake } from '@mfa/fakes';
-import { createBullConnection, JobIds, JobProducer, QueueName, sealedPushTokenAad, type PushJob } from '@mfa/queue';
+import { createBullConnection, JobIds, JobProducer, QueueName, sealedPushTokenAad, type PushJob, type RedisConnection } from '@mfa/queue';
 import { Keyring } from '@mfa/crypto';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createPushWorker, PUSH_WORKER_NAME } from '../src/push-worker.worker';
@@ -32,7 +31,7 @@ describe('push worker (in process, real Redis, real firebase-admin, FCM fake)', 
   /** Every device token handed to the worker, for the Redis scan at the end. */
   const tokens: string[] = [];
   let worker: StartedWorker;
-  let connection: Redis;
+  let connection: RedisConnection;
   let producer: JobProducer;
   let events: Queue;
   let baseUrl: string;

@@ -1,7 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Keyring } from '@mfa/crypto';
 import { TwilioFake } from '@mfa/fakes';
 import {
@@ -13,6 +12,7 @@ import {
   sealedDeliveryAad,
   type ChallengeEventJob,
   type DeliveryJob,
+  type RedisConnection,
 } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { TELEPHONY_DEFAULT_CONCURRENCY, TELEPHONY_WORKER_NAME, createTelephonyWorker } from '../src/telephony.worker';
@@ -30,7 +30,7 @@ const keyring = Keyring.parse(keySpec);
 
 const fake = new TwilioFake();
 let worker: StartedWorker;
-let connection: Redis;
+let connection: RedisConnection;
 let producer: JobProducer;
 let events: Queue;
 let telephony: Queue;

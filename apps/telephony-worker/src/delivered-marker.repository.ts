@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import { deliveredMarkerKey } from '@mfa/queue';
 
 /** Remembers which challenges the provider already accepted, so a rerun job sends nothing. */
@@ -16,7 +16,7 @@ export interface DeliveredMarker {
  */
 export class RedisDeliveredMarker implements DeliveredMarker {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 
 export interface DeliveredMarker {
   providerRef?: string;
@@ -21,7 +21,7 @@ export function deliveredMarkerKey(prefix: string, challengeId: string): string 
 /** `deliveredMarkerKey` → `{"providerRef":…}`, expiring with the challenge. */
 export class RedisDeliveredMarkers implements DeliveredMarkers {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

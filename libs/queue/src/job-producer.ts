@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 import type { ChallengeEventJob, DeliveryJob, OtpJob, PushJob } from './job-payloads';
 import { parseChallengeEvent, parseDeliveryJob, parseOtpJob, parsePushJob } from './job-payloads';
 import { parseDuoJob, type DuoJob } from './duo-payloads';
@@ -34,7 +34,7 @@ export class JobProducer {
   private readonly queues = new Map<ProducedQueue, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 import type { Keyring } from '@mfa/crypto';
 
 const PURPOSE = 'otp-code';
@@ -24,7 +24,7 @@ export class OtpCodeStore {
   private putUnlessExistsCommand: PutUnlessExists | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keyring: Keyring,
     private readonly prefix: string,
   ) {}

@@ -1,9 +1,15 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+
+/** A connection to one server (or a Sentinel-managed group) or to a Redis Cluster: every caller here takes either. */
+export type RedisConnection = Redis | Cluster;
 
 /**
- * `REDIS_URL` names either one server (`redis://` or `rediss://`) or a Sentinel-managed group:
- * `redis-sentinel://[:password@]host:port[,host:port…]/<master name>[?db=N]`. With Sentinel the
- * clients ask the sentinels for the current master, and follow it through a failover.
+ * `REDIS_URL` names one server (`redis://` or `rediss://`), a Sentinel-managed group
+ * (`redis-sentinel://[:password@]host:port[,host:port…]/<master name>[?db=N]`: the clients ask
+ * the sentinels for the current master and follow it through a failover) or a Redis Cluster
+ * (`redis-cluster://[:password@]host:port[,host:port…]`: any of its nodes; the clients learn the
+ * rest and follow slot moves and failovers). Every key of the project starts with the hash-tagged
+ * `QUEUE_PREFIX` (`{mfa}`), so a queue's keys and each script's keys share one slot.
  */
 export function redisConnectionOptions(url: string): { url?: string; options: RedisOptions } {
   if (!url.startsWith('redis-sentinel://')) return { url, options: {} };
@@ -22,7 +28,34 @@ export function redisConnectionOptions(url: string): { url?: string; options: Re
   return { options: { sentinels, name: decodeURIComponent(name), ...(password ? { password, sentinelPassword: password } : {}), db } };
 }
 
-function connect(url: string, options: RedisOptions): Redis {
+/** The nodes and password of a `redis-cluster://` URL. */
+export function redisClusterNodes(url: string): { nodes: ClusterNode[]; password?: string } {
+  const rest = url.slice('redis-cluster://'.length).replace(/\/+$/, '');
+  const at = rest.lastIndexOf('@');
+  const credentials = at >= 0 ? rest.slice(0, at) : '';
+  const hosts = at >= 0 ? rest.slice(at + 1) : rest;
+  if (!hosts || hosts.includes('/')) throw new Error('REDIS_URL redis-cluster:// needs host:port[,host:port…] and nothing after it');
+  const nodes = hosts.split(',').map((entry) => {
+    const [host, port = '6379'] = entry.split(':');
+    return { host, port: Number(port) };
+  });
+  const password = credentials.includes(':') ? decodeURIComponent(credentials.slice(credentials.indexOf(':') + 1)) : undefined;
+  return password ? { nodes, password } : { nodes };
+}
+
+function connect(url: string, options: RedisOptions): RedisConnection {
+  if (url.startsWith('redis-cluster://')) {
+    const { nodes, password } = redisClusterNodes(url);
+    // Reconnecting, the offline queue and the ready check are the cluster's; the rest is each node connection's.
+    const { retryStrategy, enableOfflineQueue, enableReadyCheck, lazyConnect, ...perNode } = options;
+    return new Cluster(nodes, {
+      redisOptions: { ...perNode, ...(password ? { password } : {}) },
+      ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
+      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      ...(enableReadyCheck === undefined ? {} : { enableReadyCheck }),
+      ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    });
+  }
   const target = redisConnectionOptions(url);
   return target.url ? new Redis(target.url, options) : new Redis({ ...target.options, ...options });
 }
@@ -31,7 +64,7 @@ function connect(url: string, options: RedisOptions): Redis {
  * A connection for BullMQ. Workers block on Redis and must never give up on a command
  * (`maxRetriesPerRequest: null`); reconnects back off up to 2 s, so a Redis restart is survived.
  */
-export function createBullConnection(url: string, options: RedisOptions = {}): Redis {
+export function createBullConnection(url: string, options: RedisOptions = {}): RedisConnection {
   return connect(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
@@ -45,7 +78,7 @@ export function createBullConnection(url: string, options: RedisOptions = {}): R
  * `commandTimeout` (also while Redis restarts), so the caller answers UNAVAILABLE instead of
  * hanging past its deadline.
  */
-export function createRequestConnection(url: string, options: RedisOptions = {}): Redis {
+export function createRequestConnection(url: string, options: RedisOptions = {}): RedisConnection {
   return connect(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
@@ -54,4 +87,19 @@ export function createRequestConnection(url: string, options: RedisOptions = {})
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
   });
+}
+
+/**
+ * A second connection like `connection` (for a subscriber or a blocking reader, which cannot
+ * share one), with `overrides` on top: for a cluster, to every node connection it opens.
+ */
+export function duplicateConnection(connection: RedisConnection, overrides: RedisOptions = {}): RedisConnection {
+  if (connection instanceof Cluster) {
+    const { enableOfflineQueue, ...perNode } = overrides;
+    return connection.duplicate(undefined, {
+      redisOptions: { ...connection.options.redisOptions, ...perNode },
+      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    });
+  }
+  return connection.duplicate(overrides);
 }

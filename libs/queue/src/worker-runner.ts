@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 import type { QueueName } from './queue-names';
 import { JITTERED_BACKOFF, jitteredBackoff, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './retry-policy';
 
@@ -14,7 +14,7 @@ export class JobInterrupted extends Error {
 export interface WorkerRunnerOptions<T, R = void> {
   queue: QueueName;
   prefix: string;
-  connection: Redis;
+  connection: RedisConnection;
   concurrency: number;
   /** Validates the payload (throw `InvalidJobPayloadError`) before `handle` sees it. */
   parse: (data: unknown) => T;

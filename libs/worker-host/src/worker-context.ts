@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
 import type { JobProducer, RunningWorker } from '@mfa/queue';
 import type { WorkerConfig } from './worker-config';
@@ -7,9 +7,9 @@ import type { WorkerConfig } from './worker-config';
 export interface WorkerContext {
   config: WorkerConfig;
   /** Blocking connection for BullMQ workers. */
-  bullConnection: Redis;
+  bullConnection: RedisConnection;
   /** Fail-fast connection for request-style commands. */
-  redis: Redis;
+  redis: RedisConnection;
   producer: JobProducer;
   metrics: WorkerMetrics;
   logger: Logger;

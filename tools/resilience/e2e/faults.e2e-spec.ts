@@ -1,9 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
-import { createBullConnection, QueueName } from '@mfa/queue';
+import { createBullConnection, QueueName, type RedisConnection } from '@mfa/queue';
 import { codeFromSms, eventually, inBatches, sleep } from '../../e2e/src/flows';
 import { countBy, enrollSmsUsers, readChallenges, type SmsUser } from './flows';
 import { latency, percentile, record, runLoad, summarize } from './load';
@@ -31,7 +30,7 @@ describe('fault suite: worker crash, Redis and PostgreSQL restarts, provider out
   let stack: ResilientStack;
   let client: MfaClient;
   let users: SmsUser[];
-  let bull: Redis;
+  let bull: RedisConnection;
 
   beforeAll(async () => {
     stack = await startResilientStack({

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import { assertUnreachable } from '@mfa/domain';
 import { parseChallengeEvent, QueueName, runWorker, type ChallengeEventJob, type RunningWorker } from '@mfa/queue';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -18,7 +18,7 @@ export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeAp
     private readonly applyDeliveryOutcome: ApplyDeliveryOutcomeUseCase,
     private readonly applyPushTokenInvalid: ApplyPushTokenInvalidUseCase,
     private readonly applyDuoResult: ApplyDuoResultUseCase,
-    @Inject(BULL_CONNECTION) private readonly connection: Redis,
+    @Inject(BULL_CONNECTION) private readonly connection: RedisConnection,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 

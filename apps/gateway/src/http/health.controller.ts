@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import { Database } from '@mfa/persistence';
 import { REDIS } from '../services/redis.provider';
 
@@ -14,7 +14,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export class HealthController {
   constructor(
     private readonly database: Database,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
   ) {}
 
   /** Liveness: the process is up. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisConnection } from '@mfa/queue';
 
 type Listener = () => void;
 
@@ -9,10 +9,10 @@ type Listener = () => void;
  */
 export class ChallengeNotifier {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisConnection | undefined;
 
   constructor(
-    private readonly publisher: Redis,
+    private readonly publisher: RedisConnection,
     private readonly prefix: string,
   ) {}
 
@@ -43,7 +43,7 @@ export class ChallengeNotifier {
 
   private ensureSubscribed(): void {
     if (this.subscriber) return;
-    this.subscriber = this.publisher.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = duplicateConnection(this.publisher, { enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, challengeId: string) => this.wake(challengeId));
     void this.subscriber.subscribe(this.channel).catch(() => undefined);

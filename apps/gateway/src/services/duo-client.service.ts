@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Keyring, newId } from '@mfa/crypto';
 import { DomainError, DomainErrorCode } from '@mfa/domain';
-import { JobProducer, QueueName, sealedDuoPasscodeAad, sealedDuoUsernameAad, type DuoPasscodeResult, type DuoPreauthResult } from '@mfa/queue';
+import { duplicateConnection, JobProducer, QueueName, sealedDuoPasscodeAad, sealedDuoUsernameAad, type DuoPasscodeResult, type DuoPreauthResult, type RedisConnection } from '@mfa/queue';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { BULL_CONNECTION } from './redis.provider';
@@ -21,12 +20,12 @@ const unavailable = (): DomainError => new DomainError(DomainErrorCode.Unavailab
 @Injectable()
 export class DuoClient implements OnApplicationShutdown {
   private events: QueueEvents | undefined;
-  private eventsConnection: Redis | undefined;
+  private eventsConnection: RedisConnection | undefined;
 
   constructor(
     private readonly producer: JobProducer,
     private readonly keyring: Keyring,
-    @Inject(BULL_CONNECTION) private readonly connection: Redis,
+    @Inject(BULL_CONNECTION) private readonly connection: RedisConnection,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -72,7 +71,7 @@ export class DuoClient implements OnApplicationShutdown {
   private async queueEvents(): Promise<QueueEvents> {
     if (!this.events) {
       // QueueEvents blocks on its connection: it gets one of its own, closed on shutdown.
-      this.eventsConnection = this.connection.duplicate();
+      this.eventsConnection = duplicateConnection(this.connection);
       this.events = new QueueEvents(QueueName.Duo, { connection: this.eventsConnection, prefix: this.config.queuePrefix });
       this.events.on('error', () => undefined);
       await this.events.waitUntilReady();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mfa/queue';
 import { resourceExhausted } from '@mfa/domain';
 import { viaRedis } from './redis-availability';
 
@@ -49,13 +49,13 @@ return 0
  * user and per tenant, checked and counted atomically in Redis so replicas share them.
  */
 const COMMAND = 'mfaCheckAndCountSends';
-type WithCommand = Redis & { [COMMAND](numberOfKeys: number, ...keysAndArgs: string[]): Promise<number> };
+type WithCommand = RedisConnection & { [COMMAND](numberOfKeys: number, ...keysAndArgs: string[]): Promise<number> };
 
 export class SendRateLimiter {
   private readonly redis: WithCommand;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly limits: SendLimits,
   ) {

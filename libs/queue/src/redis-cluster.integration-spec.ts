@@ -1,0 +1,86 @@
+import { Cluster } from 'ioredis';
+import { Keyring } from '@mfa/crypto';
+import { startRedisCluster, type TestRedisCluster } from '@mfa/testing';
+import { RedisDeliveredMarkers } from './delivered-markers';
+import { JobIds } from './job-ids';
+import { JobProducer } from './job-producer';
+import { OtpCodeStore } from './otp-code-store';
+import { QueueName } from './queue-names';
+import { createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, type RedisConnection } from './redis-connection';
+import { runWorker } from './worker-runner';
+
+describe('Redis Cluster', () => {
+  it('reads the nodes and the password of a redis-cluster:// URL', () => {
+    expect(redisClusterNodes('redis-cluster://a:7000,b')).toEqual({ nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 6379 }] });
+    expect(redisClusterNodes('redis-cluster://:p%40ss@a:7000/')).toEqual({ nodes: [{ host: 'a', port: 7000 }], password: 'p@ss' });
+    expect(() => redisClusterNodes('redis-cluster://')).toThrow(/host:port/);
+    expect(() => redisClusterNodes('redis-cluster://a:7000/0')).toThrow(/nothing after it/);
+  });
+
+  describe('against a real three-master cluster', () => {
+    const prefix = '{mfa-cluster}';
+    let cluster: TestRedisCluster;
+    const opened: RedisConnection[] = [];
+    const open = (connection: RedisConnection): RedisConnection => (opened.push(connection), connection);
+
+    beforeAll(async () => {
+      cluster = await startRedisCluster();
+    });
+    afterAll(async () => {
+      for (const connection of opened) connection.disconnect();
+      await cluster?.stop();
+    });
+
+    it('connects as a cluster client, for BullMQ and for request paths alike', () => {
+      expect(open(createBullConnection(cluster.url))).toBeInstanceOf(Cluster);
+      expect(open(createRequestConnection(cluster.url))).toBeInstanceOf(Cluster);
+    });
+
+    it('runs a job through a queue and a worker with the project retry policy', async () => {
+      const connection = open(createBullConnection(cluster.url));
+      const seen: string[] = [];
+      const worker = runWorker({
+        queue: QueueName.Otp,
+        prefix,
+        connection,
+        concurrency: 2,
+        parse: (data) => data as { challengeId: string },
+        handle: async (payload) => void seen.push(payload.challengeId),
+      });
+      const producer = new JobProducer(open(createRequestConnection(cluster.url)), prefix);
+      try {
+        const job = { v: 1, challengeId: 'chl_cluster', tenantId: 'ten_1', channel: 'sms', sealedDestination: 'sealed', codeLength: 6, ttlSeconds: 60, locale: '', purpose: 'challenge', issuer: 'MFA' } as const;
+        await producer.add(QueueName.Otp, JobIds.otp('chl_cluster'), job);
+        await producer.add(QueueName.Otp, JobIds.otp('chl_cluster'), job); // the same id: taken once
+        const deadline = Date.now() + 10_000;
+        while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(seen).toEqual(['chl_cluster']);
+        expect(await producer.exists(QueueName.Otp, JobIds.otp('chl_cluster'))).toBe(true);
+      } finally {
+        await worker.close();
+        await producer.close();
+      }
+    });
+
+    it('runs the code store and delivered-marker scripts, whose keys share the prefix slot', async () => {
+      const redis = open(createRequestConnection(cluster.url));
+      const codes = new OtpCodeStore(redis, Keyring.parse(Keyring.generateSpec('t1')), prefix);
+      const markers = new RedisDeliveredMarkers(redis, prefix);
+      await expect(codes.putUnlessExists('ch1', '123456', 60, [`${prefix}:telephony:ch1.delivery`, markers.key('ch1')])).resolves.toBe(true);
+      expect(await codes.consume('ch1', '654321')).toBe('wrong');
+      expect(await codes.consume('ch1', '123456')).toBe('ok');
+      await markers.mark('ch2', { providerRef: 'SM2' }, 60);
+      await expect(codes.putUnlessExists('ch2', '111111', 60, [`${prefix}:telephony:ch2.delivery`, markers.key('ch2')])).resolves.toBe(false);
+      expect(await markers.find('ch2')).toEqual({ providerRef: 'SM2' });
+    });
+
+    it('delivers pub/sub messages to a duplicated subscriber', async () => {
+      const publisher = open(createRequestConnection(cluster.url));
+      const subscriber = open(duplicateConnection(publisher, { enableOfflineQueue: true, maxRetriesPerRequest: null }));
+      const received = new Promise<string>((resolve) => subscriber.on('message', (_channel: string, message: string) => resolve(message)));
+      await subscriber.subscribe(`${prefix}:challenge-changes`);
+      await publisher.publish(`${prefix}:challenge-changes`, 'chl_1');
+      expect(await received).toBe('chl_1');
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port';
+
+export interface TestRedisCluster {
+  /** `redis-cluster://127.0.0.1:<port>,…`, as REDIS_URL takes it. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function answers(port: number, check: (probe: Redis) => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await probe.connect();
+      if (await check(probe)) return;
+    } catch {
+      // not yet
+    } finally {
+      probe.disconnect();
+    }
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port}: ${what} within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A Redis Cluster of `masters` redis-server processes of its own (no replicas), slots spread by
+ * `redis-cli --cluster create`, for tests that must run against a cluster rather than one server.
+ */
+export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'mfa-redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))))),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
+      const child = spawn('redis-server', [...args, '--cluster-node-timeout', '2000', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+      children.push(child);
+      ports.push(port);
+    }
+    for (const port of ports) await answers(port, async (probe) => (await probe.ping()) === 'PONG', 'no PONG');
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    for (const port of ports) await answers(port, async (probe) => String(await probe.cluster('INFO')).includes('cluster_state:ok'), 'cluster not ok');
+    return { url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
