@@ -90,7 +90,7 @@ describe('push worker (in process, real Redis, real firebase-admin, FCM fake)', 
     expect(worker.context.config.concurrency).toBe(64);
   });
 
-  it('delivers one data-only push carrying only the challenge id, high priority, TTL = challenge lifetime', async () => {
+  it('delivers one push carrying only the challenge id (data on Android, a generic alert on iOS), high priority, TTL = challenge lifetime', async () => {
     const push = newPush(120);
     await producer.add(QueueName.Push, push.jobId, push.job);
 
@@ -103,8 +103,8 @@ describe('push worker (in process, real Redis, real firebase-admin, FCM fake)', 
     const ttl = Number.parseInt(received.message.android?.ttl ?? '', 10);
     expect(ttl).toBeGreaterThan(110);
     expect(ttl).toBeLessThanOrEqual(120);
-    expect(received.message.apns?.headers).toMatchObject({ 'apns-push-type': 'background' });
-    expect(received.message.apns?.payload?.aps).toEqual({ 'content-available': 1 });
+    expect(received.message.apns?.headers).toMatchObject({ 'apns-push-type': 'alert', 'apns-priority': '10', 'apns-collapse-id': push.challengeId });
+    expect(received.message.apns?.payload?.aps).toEqual({ alert: { title: 'Sign-in request', body: 'Open to approve or deny.' }, sound: 'default', 'mutable-content': 1, category: 'MFA_CHALLENGE' });
     expect(sent.data).toEqual({ v: 1, type: 'delivery.sent', challengeId: push.challengeId, provider: 'fcm', providerRef: received.name });
     await expect(finished(push.jobId)).resolves.toMatchObject({ state: 'completed' });
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -113,6 +113,15 @@ describe('FcmFake with the real firebase-admin SDK', () => {
     expect(fake.messages).toHaveLength(2);
   });
 
+  it.each([
+    ['a background push at priority 10', { headers: { 'apns-push-type': 'background', 'apns-priority': '10' }, payload: { aps: { contentAvailable: true } } }],
+    ['a background push with an alert', { headers: { 'apns-push-type': 'background', 'apns-priority': '5' }, payload: { aps: { alert: 'hi' } } }],
+    ['an alert push that shows nothing', { headers: { 'apns-push-type': 'alert', 'apns-priority': '10' }, payload: { aps: { contentAvailable: true } } }],
+  ])('refuses what APNs would: %s (messaging/invalid-argument, nothing sent)', async (_what, apns) => {
+    expect(await codeOf(sdk().send({ ...message(), apns }))).toBe('messaging/invalid-argument');
+    expect(fake.messages).toHaveLength(0);
+  });
+
   it('lists accepted messages as JSON on GET /_fake/messages', async () => {
     await sdk().send(message());
     const listed = (await (await fetch(`${fake.url}/_fake/messages`)).json()) as { token: string; data: unknown }[];

@@ -75,7 +75,27 @@ export function parseSendRequest(body: unknown): ParsedSend {
     const headers = stringMap(apns.headers, 'message.apns.headers');
     if (headers) return headers;
     if (apns.payload !== undefined && !isRecord(apns.payload)) return fail('message.apns.payload', "Invalid value at 'message.apns.payload'");
+    const apnsProblem = apnsRules((apns.headers as Record<string, string> | undefined) ?? {}, isRecord(apns.payload) && isRecord(apns.payload.aps) ? apns.payload.aps : {});
+    if (apnsProblem) return fail('message.apns', apnsProblem);
   }
   if (Buffer.byteLength(JSON.stringify(message)) > MAX_MESSAGE_BYTES) return fail('message', 'Message is too big');
   return { ok: true, message: message as FcmWireMessage, validateOnly: body.validate_only === true || body.validateOnly === true };
+}
+
+/**
+ * What APNs refuses (FCM relays its rejection): a background push must be priority 5 (or 1) and
+ * carry no alert, sound or badge; an alert push must show something.
+ * https://developer.apple.com/documentation/usernotifications/sending-notification-requests-to-apns
+ */
+function apnsRules(headers: Record<string, string>, aps: Record<string, unknown>): string | undefined {
+  const type = headers['apns-push-type'];
+  const priority = headers['apns-priority'];
+  if (priority !== undefined && !['10', '5', '1'].includes(priority)) return `APNs rejected the message: BadPriority (${priority})`;
+  const shows = aps.alert !== undefined || aps.sound !== undefined || aps.badge !== undefined;
+  if (type === 'background') {
+    if (priority === '10') return 'APNs rejected the message: a background push must have apns-priority 5 or 1 (BadPriority)';
+    if (shows) return 'APNs rejected the message: a background push cannot carry an alert, sound or badge (InvalidPushType)';
+  }
+  if (type === 'alert' && !shows) return 'APNs rejected the message: an alert push must carry an alert, sound or badge (InvalidPushType)';
+  return undefined;
 }

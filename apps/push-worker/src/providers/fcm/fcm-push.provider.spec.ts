@@ -38,7 +38,7 @@ describe('FcmPushProvider through real firebase-admin against the FCM fake', () 
     const recorded = await fake.waitFor();
     expect(recorded).toMatchObject({ name: result.providerRef, token: 'device-token', data: { challenge_id: 'ch_1' } });
     expect(recorded.message.android).toEqual({ priority: 'high', ttl: '60s' });
-    expect(recorded.message.apns?.headers).toMatchObject({ 'apns-push-type': 'background', 'apns-priority': '5' });
+    expect(recorded.message.apns?.headers).toMatchObject({ 'apns-push-type': 'alert', 'apns-priority': '10', 'apns-collapse-id': 'ch_1' });
   });
 
   it.each([
