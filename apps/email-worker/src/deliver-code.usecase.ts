@@ -1,7 +1,7 @@
 import type { Keyring } from '@mfa/crypto';
 import { maskEmail } from '@mfa/domain';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { type DeliveredMarkers, type DeliveryContent, type JobProducer, PermanentProviderError, reportDeliveryFailed, reportDeliverySent, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
+import { type DeliveredMarkers, type DeliveryContent, type JobProducer, PermanentProviderError, recordDelivered, reportDeliveryFailed, reportDeliverySent, sealedDeliveryAad, UndeliverableJobError } from '@mfa/queue';
 import type { DeliverCodeCommand } from './deliver-code.command';
 import { CODE_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { renderCodeEmail } from './messages/code-email';
@@ -69,13 +69,7 @@ export class DeliverCodeUseCase {
       throw error;
     }
 
-    try {
-      await this.deps.markers.mark(command.challengeId, providerRef ? { providerRef } : {}, command.ttlSeconds);
-    } catch (error) {
-      // The mail is out: failing the job here would only send it again. Report it still.
-      log.warn({ err: (error as Error).message }, 'could not record the delivery marker');
-    }
-    await this.reportSent(command.challengeId, providerRef);
+    await recordDelivered(this.deps, { provider: provider.name, challengeId: command.challengeId, providerRef, ttlSeconds: command.ttlSeconds }, log);
     log.info({ provider: provider.name, providerRef, recipient: maskEmail(content.to), language: email.language }, 'code e-mail sent');
     return 'sent';
   }

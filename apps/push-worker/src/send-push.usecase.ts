@@ -1,6 +1,6 @@
 import type { Keyring } from '@mfa/crypto';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { type DeliveredMarkers, JobIds, type JobProducer, PermanentProviderError, QueueName, reportDeliveryFailed, reportDeliverySent, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
+import { type DeliveredMarkers, JobIds, type JobProducer, PermanentProviderError, QueueName, recordDelivered, reportDeliveryFailed, reportDeliverySent, sealedPushTokenAad, UndeliverableJobError } from '@mfa/queue';
 import { PUSH_EXPIRED_REASON, UNREADABLE_JOB_REASON } from './delivery-failure';
 import { DeadPushTokenError, diagnosticsOf, type PushProvider } from './providers/push.provider';
 import type { SendPushCommand } from './send-push.command';
@@ -77,13 +77,7 @@ export class SendPushUseCase {
       throw error;
     }
 
-    try {
-      await this.deps.markers.mark(command.challengeId, providerRef ? { providerRef } : {}, command.ttlSeconds);
-    } catch (error) {
-      // The push is out: failing the job here would only send it again. Report it still.
-      log.warn({ err: (error as Error).message }, 'could not record the delivery marker');
-    }
-    await this.reportSent(command.challengeId, providerRef);
+    await recordDelivered(this.deps, { provider: provider.name, challengeId: command.challengeId, providerRef, ttlSeconds: command.ttlSeconds }, log);
     log.info({ provider: provider.name, providerRef }, 'push sent');
     return 'sent';
   }

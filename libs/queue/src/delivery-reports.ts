@@ -1,3 +1,4 @@
+import type { DeliveredMarkers } from './delivered-markers';
 import { failureReason, isPermanentFailure } from './delivery-failure';
 import { JobIds } from './job-ids';
 import type { JobProducer } from './job-producer';
@@ -15,6 +16,25 @@ export async function reportDeliverySent(events: Pick<JobProducer, 'add'>, provi
     provider,
     ...(providerRef ? { providerRef } : {}),
   });
+}
+
+/**
+ * After the provider accepted a message: marks the challenge delivered (a rerun of the job then
+ * sends nothing) and reports `delivery.sent`. A marker that cannot be written is only logged:
+ * the message is out, and failing the job here would send it again.
+ */
+export async function recordDelivered(
+  deps: { markers: DeliveredMarkers; events: Pick<JobProducer, 'add'> },
+  delivery: { provider: string; challengeId: string; providerRef?: string; ttlSeconds: number },
+  log: { warn(details: object, message: string): void },
+): Promise<void> {
+  const { provider, challengeId, providerRef, ttlSeconds } = delivery;
+  try {
+    await deps.markers.mark(challengeId, providerRef ? { providerRef } : {}, ttlSeconds);
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'could not record the delivery marker');
+  }
+  await reportDeliverySent(deps.events, provider, challengeId, providerRef);
 }
 
 /** Reports the error a job finally failed with; returns what it reported. */

@@ -37,4 +37,4 @@ export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
 export { isFinalAttempt, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
 export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
 export { failureReason, isPermanentFailure, RETRIES_EXHAUSTED_REASON, UndeliverableJobError } from './delivery-failure';
-export { reportDeliveryFailed, reportDeliverySent } from './delivery-reports';
+export { recordDelivered, reportDeliveryFailed, reportDeliverySent } from './delivery-reports';
