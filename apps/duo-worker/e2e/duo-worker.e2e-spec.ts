@@ -16,6 +16,7 @@ import {
   type DuoPreauthResult,
   type RedisConnection,
 } from '@mfa/queue';
+import { redisContents } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { DuoAuthClient } from '../src/providers/duo/duo-auth-client';
 import { createDuoWorker, DUO_DEFAULT_CONCURRENCY, DUO_WORKER_NAME } from '../src/duo.worker';
@@ -265,18 +266,9 @@ describe('duo worker', () => {
   });
 
   it('leaves no plaintext username or passcode anywhere in Redis', async () => {
-    const keys = await connection.keys(`${prefix}*`);
-    expect(keys.length).toBeGreaterThan(0);
-    const dump: string[] = [...keys];
-    for (const key of keys) {
-      const type = await connection.type(key);
-      if (type === 'string') dump.push((await connection.get(key)) ?? '');
-      else if (type === 'hash') dump.push(JSON.stringify(await connection.hgetall(key)));
-      else if (type === 'list') dump.push(JSON.stringify(await connection.lrange(key, 0, -1)));
-      else if (type === 'set') dump.push(JSON.stringify(await connection.smembers(key)));
-      else if (type === 'zset') dump.push(JSON.stringify(await connection.zrange(key, 0, -1)));
-      else if (type === 'stream') dump.push(JSON.stringify(await connection.xrange(key, '-', '+')));
-    }
+    const contents = await redisContents(connection, prefix);
+    expect(contents.size).toBeGreaterThan(0);
+    const dump: string[] = [...contents.values()];
     const jobs = [...(await duoQueue.getJobs(['completed', 'failed', 'waiting', 'delayed', 'active'])), ...(await events.getJobs(['completed', 'failed', 'waiting', 'delayed', 'active']))];
     dump.push(JSON.stringify(jobs.map((job) => ({ data: job.data, returnvalue: job.returnvalue, failedReason: job.failedReason, stacktrace: job.stacktrace }))));
     const text = dump.join('\n');

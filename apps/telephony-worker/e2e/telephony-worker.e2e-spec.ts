@@ -14,6 +14,7 @@ import {
   type DeliveryJob,
   type RedisConnection,
 } from '@mfa/queue';
+import { redisContents } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { TELEPHONY_DEFAULT_CONCURRENCY, TELEPHONY_WORKER_NAME, createTelephonyWorker } from '../src/telephony.worker';
 
@@ -265,18 +266,9 @@ describe('telephony worker', () => {
   });
 
   it('leaves no plaintext code or phone number anywhere in Redis', async () => {
-    const keys = await connection.keys(`${prefix}*`);
-    expect(keys.length).toBeGreaterThan(0);
-    const dump: string[] = [...keys];
-    for (const key of keys) {
-      const type = await connection.type(key);
-      if (type === 'string') dump.push((await connection.get(key)) ?? '');
-      else if (type === 'hash') dump.push(JSON.stringify(await connection.hgetall(key)));
-      else if (type === 'list') dump.push(JSON.stringify(await connection.lrange(key, 0, -1)));
-      else if (type === 'set') dump.push(JSON.stringify(await connection.smembers(key)));
-      else if (type === 'zset') dump.push(JSON.stringify(await connection.zrange(key, 0, -1)));
-      else if (type === 'stream') dump.push(JSON.stringify(await connection.xrange(key, '-', '+')));
-    }
+    const contents = await redisContents(connection, prefix);
+    expect(contents.size).toBeGreaterThan(0);
+    const dump: string[] = [...contents.values()];
     const jobs = [
       ...(await telephony.getJobs(['completed', 'failed', 'waiting', 'delayed', 'active'])),
       ...(await events.getJobs(['completed', 'failed', 'waiting', 'delayed', 'active'])),

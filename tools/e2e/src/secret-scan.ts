@@ -1,6 +1,4 @@
-import type { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { keysOf } from './stack';
 
 /** Something that must never be written down in plain text, and how to recognise it. */
 export interface Secret {
@@ -33,34 +31,6 @@ export function findLeaks(where: string, text: string, secrets: Secret[]): Leak[
     if (match) leaks.push({ kind: secret.kind, value: secret.value, where, excerpt: text.slice(Math.max(0, match.index - 120), match.index + match[0].length + 60) });
   }
   return leaks;
-}
-
-/** The readable content of one Redis key of any type (BullMQ job hashes, streams, sets …). */
-export async function redisValue(redis: Redis, key: string): Promise<string> {
-  const type = await redis.type(key);
-  switch (type) {
-    case 'string':
-      return ((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString('latin1');
-    case 'hash':
-      return JSON.stringify(await redis.hgetall(key));
-    case 'list':
-      return (await redis.lrange(key, 0, -1)).join('\n');
-    case 'set':
-      return (await redis.smembers(key)).join('\n');
-    case 'zset':
-      return (await redis.zrange(key, 0, -1)).join('\n');
-    case 'stream':
-      return JSON.stringify(await redis.xrange(key, '-', '+'));
-    default:
-      return '';
-  }
-}
-
-/** The key names and contents under `prefix`, one entry per key. */
-export async function redisContents(redis: Redis, prefix: string): Promise<Map<string, string>> {
-  const contents = new Map<string, string>();
-  for (const key of await keysOf(redis, prefix)) contents.set(key, `${key}\n${await redisValue(redis, key)}`);
-  return contents;
 }
 
 /** Every row of every table in the database, as JSON text, one entry per table. */

@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { MfaClient } from '@mfa/client';
+import { redisContents } from '@mfa/testing';
 import { challengeWhere, codeFromCall, codeFromMail, codeFromSms, enrollSms, eventually, grpcError, nthSms, uniqueUsNumber } from './flows';
-import { codeSecret, databaseContents, emailSecret, findLeaks, phoneSecret, redisContents, tokenSecret, type Leak, type Secret } from './secret-scan';
+import { codeSecret, databaseContents, emailSecret, findLeaks, phoneSecret, tokenSecret, type Leak, type Secret } from './secret-scan';
 import { startStack, type Stack } from './stack';
 
 /**

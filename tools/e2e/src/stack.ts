@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import { SmtpFake, TwilioFake } from '@mfa/fakes';
-import { createTestDatabase, freePort, type TestDatabase } from '@mfa/testing';
+import { createTestDatabase, freePort, redisKeys, type TestDatabase } from '@mfa/testing';
 import { TwilioTap } from './twilio-tap';
 
 /**
@@ -196,18 +196,7 @@ export async function stopProcess(app: AppProcess, timeoutMs = STOP_TIMEOUT_MS):
 }
 
 /** Every Redis key under the stack's prefix. */
-export async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
-}
-
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await keysOf(redis, prefix);
+  const keys = await redisKeys(redis, prefix);
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
 }
