@@ -5,6 +5,7 @@ import { createBullConnection, JobIds, parseDeliveryJob, QueueName, sealedDelive
 import { startRedisCluster, type TestRedisCluster } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
+import { loadGatewayConfig } from '../src/config/gateway-config';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
 /**
@@ -48,6 +49,12 @@ describe('on a Redis Cluster', () => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+
+  it('refuses to start the gateway or a worker on a cluster with a prefix that has no {hash tag}', () => {
+    const env = { ...gateway.env, QUEUE_PREFIX: 'mfa' };
+    expect(() => loadGatewayConfig(env)).toThrow(/QUEUE_PREFIX "mfa" has no \{hash tag\}/);
+    expect(() => loadWorkerConfig('otp-worker', 4, env)).toThrow(/QUEUE_PREFIX "mfa" has no \{hash tag\}/);
+  });
 
   it('is ready, and enrolls, sends, reports and verifies an SMS code', async () => {
     expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200);

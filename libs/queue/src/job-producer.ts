@@ -54,7 +54,17 @@ export class JobProducer {
   }
 
   async exists(name: ProducedQueue, jobId: string): Promise<boolean> {
-    return (await this.queue(name).getJob(jobId)) !== undefined;
+    return this.anyExists([this.jobKey(name, jobId)]);
+  }
+
+  /** The Redis key of a job (its hash), for existence checks across queues in one command. */
+  jobKey(name: ProducedQueue, jobId: string): string {
+    return this.queue(name).toKey(jobId);
+  }
+
+  /** Whether any of these keys exists (one EXISTS: the keys share the prefix's hash slot). */
+  async anyExists(keys: string[]): Promise<boolean> {
+    return (await this.connection.exists(...keys)) > 0;
   }
 
   async close(): Promise<void> {

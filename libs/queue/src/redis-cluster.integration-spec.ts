@@ -6,15 +6,24 @@ import { JobIds } from './job-ids';
 import { JobProducer } from './job-producer';
 import { OtpCodeStore } from './otp-code-store';
 import { QueueName } from './queue-names';
-import { createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, type RedisConnection } from './redis-connection';
+import { clusterPrefixProblem, createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, type RedisConnection } from './redis-connection';
 import { runWorker } from './worker-runner';
 
 describe('Redis Cluster', () => {
-  it('reads the nodes and the password of a redis-cluster:// URL', () => {
+  it('reads the nodes and the credentials of a redis-cluster:// URL', () => {
     expect(redisClusterNodes('redis-cluster://a:7000,b')).toEqual({ nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 6379 }] });
     expect(redisClusterNodes('redis-cluster://:p%40ss@a:7000/')).toEqual({ nodes: [{ host: 'a', port: 7000 }], password: 'p@ss' });
+    expect(redisClusterNodes('redis-cluster://mfa:secret@a:7000')).toEqual({ nodes: [{ host: 'a', port: 7000 }], username: 'mfa', password: 'secret' });
     expect(() => redisClusterNodes('redis-cluster://')).toThrow(/host:port/);
     expect(() => redisClusterNodes('redis-cluster://a:7000/0')).toThrow(/nothing after it/);
+    expect(() => redisClusterNodes('redis-cluster://a:7000?tls=1')).toThrow(/nothing after it/);
+    expect(() => redisClusterNodes('redis-cluster://a:70000')).toThrow(/not host:port/);
+  });
+
+  it('wants a hash-tagged prefix on a cluster only', () => {
+    expect(clusterPrefixProblem('redis-cluster://a:7000', 'mfa')).toMatch(/no \{hash tag\}/);
+    expect(clusterPrefixProblem('redis-cluster://a:7000', '{mfa}')).toBeUndefined();
+    expect(clusterPrefixProblem('redis://a:6379', 'mfa')).toBeUndefined();
   });
 
   describe('against a real three-master cluster', () => {
@@ -81,6 +90,15 @@ describe('Redis Cluster', () => {
       await subscriber.subscribe(`${prefix}:challenge-changes`);
       await publisher.publish(`${prefix}:challenge-changes`, 'chl_1');
       expect(await received).toBe('chl_1');
+    });
+
+    it('serves request-path commands sent before the cluster is ready, and fails them at once once it is unreachable', async () => {
+      const redis = open(createRequestConnection(cluster.url));
+      expect(await redis.set(`${prefix}:early`, '1')).toBe('OK'); // sent before 'ready': queued, then served
+      await cluster.stop();
+      const started = Date.now();
+      await expect(redis.get(`${prefix}:early`)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(2_000);
     });
   });
 });

@@ -28,28 +28,43 @@ export function redisConnectionOptions(url: string): { url?: string; options: Re
   return { options: { sentinels, name: decodeURIComponent(name), ...(password ? { password, sentinelPassword: password } : {}), db } };
 }
 
-/** The nodes and password of a `redis-cluster://` URL. */
-export function redisClusterNodes(url: string): { nodes: ClusterNode[]; password?: string } {
+const isClusterUrl = (url: string): boolean => url.startsWith('redis-cluster://');
+
+/** The nodes and credentials of a `redis-cluster://[[user]:password@]host:port[,host:port…]` URL. */
+export function redisClusterNodes(url: string): { nodes: ClusterNode[]; username?: string; password?: string } {
   const rest = url.slice('redis-cluster://'.length).replace(/\/+$/, '');
   const at = rest.lastIndexOf('@');
   const credentials = at >= 0 ? rest.slice(0, at) : '';
   const hosts = at >= 0 ? rest.slice(at + 1) : rest;
-  if (!hosts || hosts.includes('/')) throw new Error('REDIS_URL redis-cluster:// needs host:port[,host:port…] and nothing after it');
+  if (!hosts || /[/?#]/.test(hosts)) throw new Error('REDIS_URL redis-cluster:// needs host:port[,host:port…] and nothing after it');
   const nodes = hosts.split(',').map((entry) => {
-    const [host, port = '6379'] = entry.split(':');
-    return { host, port: Number(port) };
+    const [host, port = '6379', extra] = entry.split(':');
+    const number = Number(port);
+    if (!host || extra !== undefined || !Number.isInteger(number) || number < 1 || number > 65_535) throw new Error(`REDIS_URL redis-cluster://: "${entry}" is not host:port`);
+    return { host, port: number };
   });
-  const password = credentials.includes(':') ? decodeURIComponent(credentials.slice(credentials.indexOf(':') + 1)) : undefined;
-  return password ? { nodes, password } : { nodes };
+  const colon = credentials.indexOf(':');
+  const username = colon > 0 ? decodeURIComponent(credentials.slice(0, colon)) : undefined;
+  const password = colon >= 0 ? decodeURIComponent(credentials.slice(colon + 1)) || undefined : undefined;
+  return { nodes, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/**
+ * On a cluster every key of one script or queue must hash to one slot: the prefix needs a
+ * `{hash tag}`. Returns the problem, for the apps' configuration to refuse at start-up.
+ */
+export function clusterPrefixProblem(url: string, prefix: string): string | undefined {
+  if (!isClusterUrl(url) || /\{[^}]+\}/.test(prefix)) return undefined;
+  return `QUEUE_PREFIX "${prefix}" has no {hash tag}: on a Redis Cluster (REDIS_URL redis-cluster://) use one, e.g. {mfa}`;
 }
 
 function connect(url: string, options: RedisOptions): RedisConnection {
-  if (url.startsWith('redis-cluster://')) {
-    const { nodes, password } = redisClusterNodes(url);
+  if (isClusterUrl(url)) {
+    const { nodes, username, password } = redisClusterNodes(url);
     // Reconnecting, the offline queue and the ready check are the cluster's; the rest is each node connection's.
     const { retryStrategy, enableOfflineQueue, enableReadyCheck, lazyConnect, ...perNode } = options;
     return new Cluster(nodes, {
-      redisOptions: { ...perNode, ...(password ? { password } : {}) },
+      redisOptions: { ...perNode, ...(username ? { username } : {}), ...(password ? { password } : {}) },
       ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
       ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
       ...(enableReadyCheck === undefined ? {} : { enableReadyCheck }),
@@ -76,10 +91,13 @@ export function createBullConnection(url: string, options: RedisOptions = {}): R
 /**
  * A connection for request paths (rate limits, code checks, readiness): a command waits at most
  * `commandTimeout` (also while Redis restarts), so the caller answers UNAVAILABLE instead of
- * hanging past its deadline.
+ * hanging past its deadline. A cluster holds commands in an offline queue of its own, which no
+ * timeout covers: there the queue serves only until the cluster is first ready (so the first
+ * requests after start-up wait for it), and from then on a command fails at once while the
+ * cluster is unreachable.
  */
 export function createRequestConnection(url: string, options: RedisOptions = {}): RedisConnection {
-  return connect(url, {
+  const connection = connect(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 3_000,
@@ -87,6 +105,12 @@ export function createRequestConnection(url: string, options: RedisOptions = {})
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
   });
+  if (connection instanceof Cluster && options.enableOfflineQueue === undefined) {
+    connection.once('ready', () => {
+      connection.options.enableOfflineQueue = false;
+    });
+  }
+  return connection;
 }
 
 /**

@@ -35,10 +35,9 @@ async function answers(port: number, check: (probe: Redis) => Promise<boolean>, 
 export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'mfa-redis-cluster-'));
   const children: ChildProcess[] = [];
+  const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))))),
-    );
+    await Promise.all(children.map((child) => (exited(child) ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))))));
     rmSync(dir, { recursive: true, force: true });
   };
   try {

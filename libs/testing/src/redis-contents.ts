@@ -1,16 +1,19 @@
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 
 type Connection = Redis | Cluster;
 
-/** The key names under `prefix` (SCAN, so a busy server is not blocked). */
+/** The key names under `prefix` (SCAN, so a busy server is not blocked; on a cluster, on every master). */
 export async function redisKeys(redis: Connection, prefix: string): Promise<string[]> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return keys;
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DEFAULT_SEND_LIMITS, parseSendLimit, type SendLimits } from '../services/send-rate-limiter';
 import { keyringFromEnv, loadOrCreateDevSecret, type Keyring, newSecretToken } from '@mfa/crypto';
+import { clusterPrefixProblem } from '@mfa/queue';
 
 export interface GatewayConfig {
   production: boolean;
@@ -67,13 +68,18 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const databaseUrl = env.DATABASE_URL || (production ? undefined : `sqlite:${join(dataDir, 'mfa.sqlite')}`);
   if (!databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
 
+  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const queuePrefix = env.QUEUE_PREFIX || '{mfa}';
+  const prefixProblem = clusterPrefixProblem(redisUrl, queuePrefix);
+  if (prefixProblem) throw new ConfigError(prefixProblem);
+
   return {
     production,
     grpcPort: port(env, 'GRPC_PORT', 50051),
     httpPort,
     databaseUrl,
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX || '{mfa}',
+    redisUrl,
+    queuePrefix,
     keyring,
     bootstrapApiKey,
     adminToken,

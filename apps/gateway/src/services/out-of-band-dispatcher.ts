@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
+import { deliveredMarkerKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import { Clock } from './clock';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
 
@@ -26,13 +27,26 @@ export class OutOfBandDispatcher {
   constructor(
     private readonly producer: JobProducer,
     private readonly keyring: Keyring,
+    private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** Whether the job that delivers this challenge is in its queue (waiting, running, retrying or done). */
+  /**
+   * Whether this challenge's delivery is under way or done: its job is in its queue (waiting,
+   * running, retrying or finished), or for a code, the job that delivers it, or the mark the
+   * delivering worker leaves once the provider accepted it (finished jobs are trimmed in time).
+   */
   async isQueued(challenge: ChallengeEntity): Promise<boolean> {
     const { queue, jobId } = deliveryJob(challenge);
-    return this.producer.exists(queue, jobId);
+    const keys = [this.producer.jobKey(queue, jobId), deliveredMarkerKey(this.config.queuePrefix, challenge.id)];
+    if (challenge.type === 'SMS' || challenge.type === 'VOICE') keys.push(this.producer.jobKey(QueueName.Telephony, JobIds.delivery(challenge.id)));
+    if (challenge.type === 'EMAIL') keys.push(this.producer.jobKey(QueueName.Email, JobIds.delivery(challenge.id)));
+    return this.producer.anyExists(keys);
+  }
+
+  /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */
+  private ttlSeconds(challenge: ChallengeEntity): number {
+    return Math.max(1, Math.ceil((challenge.expiresAt - this.clock.now()) / 1000));
   }
 
   /** Queues the challenge's delivery job; false when there is nothing to send it to (a push device without a token polls). */
@@ -48,7 +62,7 @@ export class OutOfBandDispatcher {
       channel: CHANNEL[factor.type as OutOfBandFactorType],
       sealedDestination: this.keyring.encrypt(destination, sealedDestinationAad(challenge.id)),
       codeLength: challenge.codeLength,
-      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+      ttlSeconds: this.ttlSeconds(challenge),
       locale: challenge.locale,
       purpose: challenge.purpose,
       issuer: this.config.issuer,
@@ -63,7 +77,7 @@ export class OutOfBandDispatcher {
       challengeId: challenge.id,
       factorId: factor.id,
       sealedToken: this.keyring.encrypt(token, sealedPushTokenAad(challenge.id)),
-      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+      ttlSeconds: this.ttlSeconds(challenge),
     });
   }
 
@@ -81,7 +95,7 @@ export class OutOfBandDispatcher {
       factor: 'auto',
       ...(isIP(context.ip) ? { ipaddr: context.ip } : {}),
       pushInfo: { application: context.application, ip: context.ip, action: context.action, location: context.location },
-      ttlSeconds: Math.max(1, Math.round((challenge.expiresAt - challenge.createdAt) / 1000)),
+      ttlSeconds: this.ttlSeconds(challenge),
     });
   }
 

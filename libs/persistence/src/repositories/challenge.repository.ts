@@ -55,14 +55,16 @@ export class ChallengeRepository {
 
   /**
    * Pending challenges still waiting for their delivery job to report, started at or before
-   * `startedBy` and not yet expired; the ones closest to expiry first (the status/expiry index).
+   * `startedBy` and not yet expired: one page, the ones closest to expiry first, after `after`
+   * (the last of the previous page) when given.
    */
-  findAwaitingDelivery(startedBy: number, now: number, limit: number): Promise<ChallengeEntity[]> {
-    return this.manager.find(ChallengeEntity, {
-      where: { status: 'PENDING', delivery: 'QUEUED', createdAt: LessThanOrEqual(startedBy), expiresAt: MoreThan(now) },
-      order: { expiresAt: 'ASC' },
-      take: limit,
-    });
+  findAwaitingDelivery(startedBy: number, now: number, limit: number, after?: Pick<ChallengeEntity, 'expiresAt' | 'id'>): Promise<ChallengeEntity[]> {
+    const query = this.manager
+      .createQueryBuilder(ChallengeEntity, 'c')
+      .where('c.status = :status AND c.delivery = :delivery', { status: 'PENDING', delivery: 'QUEUED' })
+      .andWhere('c.created_at <= :startedBy AND c.expires_at > :now', { startedBy, now });
+    if (after) query.andWhere('(c.expires_at > :afterExpiry OR (c.expires_at = :afterExpiry AND c.id > :afterId))', { afterExpiry: after.expiresAt, afterId: after.id });
+    return query.orderBy('c.expires_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
   }
 
   /** Moves the delivery status `from` → `to` if it is still `from`; false when it was not. */
