@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultPlan } from '../shared/fault-plan';
+import { HttpListener } from '../shared/http-listener';
 import { RecordLog } from '../shared/record-log';
 import { DUO_FAULTS, failBody, STATUS, type DuoFault } from './duo-responses';
 import { canonicalRequest, expectedSignature, parseBasicAuthorization, signaturesMatch, type DuoRequestParams } from './duo-signature';
@@ -82,7 +82,7 @@ export class DuoFake {
   private readonly requestLog = new RecordLog<DuoRequestRecord>();
   private readonly faults = new FaultPlan<DuoFault>();
   private readonly holds = new Set<() => void>();
-  private server: Server | undefined;
+  private readonly http = new HttpListener('DuoFake', (req, res) => this.handle(req, res));
 
   constructor(options: DuoFakeOptions = {}) {
     this.integrationKey = options.integrationKey ?? `DI${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -95,9 +95,7 @@ export class DuoFake {
   }
 
   get port(): number {
-    const address = this.server?.address();
-    if (!address || typeof address === 'string') throw new Error('DuoFake is not started');
-    return (address as AddressInfo).port;
+    return this.http.port;
   }
 
   get url(): string {
@@ -113,25 +111,13 @@ export class DuoFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
+    await this.http.listen(this.requestedPort, '127.0.0.1');
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
     for (const release of [...this.holds]) release();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http.close();
   }
 
   setUser(username: string, behaviour: DuoUserBehaviour): void {

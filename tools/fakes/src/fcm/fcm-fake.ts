@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultPlan } from '../shared/fault-plan';
+import { HttpListener } from '../shared/http-listener';
 import { renderPage } from '../shared/html';
 import { RecordLog } from '../shared/record-log';
 import { faultResponse, fcmErrors, type FcmErrorResponse, type FcmFault } from './fcm-errors';
@@ -75,7 +75,7 @@ export class FcmFake {
   private readonly deadTokens = new Set<string>();
   private readonly accessTokens = new Map<string, IssuedToken>();
   private tokenExchanges = 0;
-  private server: Server | undefined;
+  private readonly http = new HttpListener('FcmFake', (req, res) => this.handle(req, res));
 
   constructor(options: FcmFakeOptions = {}) {
     this.projectId = options.projectId ?? 'mfa-fake-project';
@@ -92,9 +92,7 @@ export class FcmFake {
   }
 
   get port(): number {
-    const address = this.server?.address();
-    if (!address || typeof address === 'string') throw new Error('FcmFake is not started');
-    return (address as AddressInfo).port;
+    return this.http.port;
   }
 
   get url(): string {
@@ -117,24 +115,12 @@ export class FcmFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
+    await this.http.listen(this.requestedPort, this.host);
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http.close();
   }
 
   /** Writes the generated service account's key file into `dir`; returns its path. */

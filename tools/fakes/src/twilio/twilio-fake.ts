@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultPlan } from '../shared/fault-plan';
+import { HttpListener } from '../shared/http-listener';
 import { renderPage } from '../shared/html';
 import { RecordLog } from '../shared/record-log';
 import { faultToError, twilioErrors, type TwilioError, type TwilioFault } from './twilio-errors';
@@ -45,7 +45,7 @@ export class TwilioFake {
   private readonly messageLog = new RecordLog<ReceivedMessage>();
   private readonly callLog = new RecordLog<ReceivedCall>();
   private readonly faults = new FaultPlan<TwilioFault>();
-  private server: Server | undefined;
+  private readonly http = new HttpListener('TwilioFake', (req, res) => this.handle(req, res));
 
   constructor(options: TwilioFakeOptions = {}) {
     this.accountSid = options.accountSid ?? newSid('AC');
@@ -56,9 +56,7 @@ export class TwilioFake {
   }
 
   get port(): number {
-    const address = this.server?.address();
-    if (!address || typeof address === 'string') throw new Error('TwilioFake is not started');
-    return (address as AddressInfo).port;
+    return this.http.port;
   }
 
   get url(): string {
@@ -74,24 +72,12 @@ export class TwilioFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
+    await this.http.listen(this.requestedPort, this.host);
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http.close();
   }
 
   waitForMessage(predicate?: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage> {
