@@ -123,4 +123,33 @@ describe('push approvals with the authenticator SDK and FCM', () => {
     expect(await app.approve(second.id, { bindingCode: second.binding_code })).toEqual({ status: 'APPROVED' });
     expect(fcm.messages.filter((m) => m.token === 'token-dora').length).toBe(sendsBefore);
   });
+
+  it('pushes to the token the app reports after FCM rotated it, and stops pushing once the app polls', async () => {
+    const app = await enrolledApp('emil', 'token-emil-1');
+    await app.updatePushToken('token-emil-2');
+    const rotated = await client.startChallenge({ user_id: 'emil' });
+    expect((await fcm.waitFor((m) => m.data?.challenge_id === rotated.id, 10_000)).token).toBe('token-emil-2');
+    expect(fcm.messages.filter((m) => m.token === 'token-emil-1')).toHaveLength(0);
+
+    await app.updatePushToken(null);
+    const polled = await client.startChallenge({ user_id: 'emil' });
+    expect(polled.delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
+    expect((await app.pendingChallenges()).map((c) => c.id)).toContain(polled.id);
+    const audit = await client.listAuditEvents({ user_id: 'emil' });
+    expect(audit.events.filter((e) => e.type === 'device_push_updated').map((e) => e.details)).toEqual([
+      expect.objectContaining({ push: 'none' }),
+      expect.objectContaining({ push: 'fcm' }),
+    ]);
+  });
+
+  it('refuses a push update without a valid device signature or with a bad body, changing nothing', async () => {
+    const app = await enrolledApp('finn', 'token-finn');
+    const put = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${gateway.httpUrl}/device/v1/push`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    expect((await put({}, { push: { platform: 'fcm', token: 'token-evil' } })).status).toBe(401);
+    expect((await put({ authorization: 'Bearer not-a-jwt' }, { push: { platform: 'fcm', token: 'token-evil' } })).status).toBe(401);
+    await expect(app.updatePushToken('')).rejects.toMatchObject({ code: 'invalid_argument' });
+    const challenge = await client.startChallenge({ user_id: 'finn' });
+    expect((await fcm.waitFor((m) => m.data?.challenge_id === challenge.id, 10_000)).token).toBe('token-finn');
+  });
 });

@@ -10,6 +10,7 @@ import { DeviceJsonBodyMiddleware } from './device/json-body.middleware';
 import { ApplyDeliveryOutcomeUseCase } from './events/apply-delivery-outcome.usecase';
 import { DeviceChallengesUseCase } from './usecases/device-challenges.usecase';
 import { EnrollDeviceUseCase } from './usecases/enroll-device.usecase';
+import { UpdateDevicePushUseCase } from './usecases/update-device-push.usecase';
 import { RespondToChallengeUseCase } from './usecases/respond-to-challenge.usecase';
 import { ApplyDuoResultUseCase } from './events/apply-duo-result.usecase';
 import { ApplyPushTokenInvalidUseCase } from './events/apply-push-token-invalid.usecase';
@@ -72,6 +73,7 @@ const USE_CASES = [
   ApplyPushTokenInvalidUseCase,
   ApplyDuoResultUseCase,
   EnrollDeviceUseCase,
+  UpdateDevicePushUseCase,
   DeviceChallengesUseCase,
   RespondToChallengeUseCase,
 ];

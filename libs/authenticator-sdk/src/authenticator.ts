@@ -179,6 +179,18 @@ export class Authenticator {
     return this.respond(requireId(id, 'a challenge id'), { decision: 'deny', fraud: options.fraud === true });
   }
 
+  /**
+   * Tells the gateway this device's new FCM registration token (FCM rotates them: listen for
+   * `onTokenRefresh`), or `null` when the app now polls. Later challenges are pushed to it.
+   */
+  async updatePushToken(token: string | null): Promise<void> {
+    if (token !== null && token.trim() === '') throw new AuthenticatorError('invalid_argument', 'the push token is empty');
+    await this.client.request('PUT', '/push', {
+      body: { push: token === null ? { platform: 'none' } : { platform: 'fcm', token } },
+      authorization: await createDeviceJwt(this.signing()),
+    });
+  }
+
   /** The challenge an FCM data message announces. */
   decodePushPayload(data: Record<string, string>): PushPayload {
     return decodePushPayload(data);

@@ -57,7 +57,7 @@ export class DeviceApiClient {
     private readonly fetch: Fetch,
   ) {}
 
-  async request(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<unknown> {
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, options: RequestOptions = {}): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.authorization) headers.authorization = `Bearer ${options.authorization}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -7,9 +7,9 @@ describe('AuditEventType', () => {
     expect(value).toBe(snake);
   });
 
-  it('holds the 19 event types of the audit log, each value unique', () => {
+  it('holds the 20 event types of the audit log, each value unique', () => {
     const values = Object.values(AuditEventType);
-    expect(values).toHaveLength(19);
-    expect(new Set(values).size).toBe(19);
+    expect(values).toHaveLength(20);
+    expect(new Set(values).size).toBe(20);
   });
 });

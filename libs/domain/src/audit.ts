@@ -19,6 +19,7 @@ export const AuditEventType = {
   PolicyUpdated: 'policy_updated',
   FraudReported: 'fraud_reported',
   DeliveryFailed: 'delivery_failed',
+  DevicePushUpdated: 'device_push_updated',
 } as const;
 
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];

@@ -20,15 +20,24 @@ export function parseEnrollDevice(body: unknown): EnrollDeviceCommand {
   } catch (error) {
     throw badRequest((error as DeviceJwtError).message);
   }
-  if (!isObject(push) || (push.platform !== 'fcm' && push.platform !== 'none')) throw badRequest('push.platform must be "fcm" or "none"');
-  let pushToken: string | null = null;
-  if (push.platform === 'fcm') {
-    if (typeof push.token !== 'string' || push.token.length === 0 || push.token.length > 4096 || CONTROL.test(push.token)) throw badRequest('push.token is required for platform "fcm"');
-    pushToken = push.token;
-  }
+  const pushToken = parsePushRegistration(push);
   const deviceName = name === undefined ? 'Authenticator' : name;
   if (typeof deviceName !== 'string' || deviceName.trim().length === 0 || deviceName.length > 64 || CONTROL.test(deviceName)) throw badRequest('name must be 1 to 64 characters');
   return { ticket, publicKey: jwk, pushToken, name: deviceName.trim() };
+}
+
+/** `push: {platform: "fcm", token}` → the FCM token; `{platform: "none"}` (the device polls) → null. */
+function parsePushRegistration(push: unknown): string | null {
+  if (!isObject(push) || (push.platform !== 'fcm' && push.platform !== 'none')) throw badRequest('push.platform must be "fcm" or "none"');
+  if (push.platform === 'none') return null;
+  if (typeof push.token !== 'string' || push.token.length === 0 || push.token.length > 4096 || CONTROL.test(push.token)) throw badRequest('push.token is required for platform "fcm"');
+  return push.token;
+}
+
+/** PUT /device/v1/push: `{push: {platform, token?}}`, as at enrollment. */
+export function parsePushUpdate(body: unknown): string | null {
+  if (!isObject(body)) throw badRequest('body must be a JSON object');
+  return parsePushRegistration(body.push);
 }
 
 /** The signed response's claims, checked against the challenge in the path. */

@@ -1,12 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
 import { EnrollDeviceUseCase } from '../usecases/enroll-device.usecase';
 import { DeviceChallengesUseCase, type DeviceChallengeView } from '../usecases/device-challenges.usecase';
 import { RespondToChallengeUseCase } from '../usecases/respond-to-challenge.usecase';
+import { UpdateDevicePushUseCase } from '../usecases/update-device-push.usecase';
 import { DeviceApiError, DeviceApiExceptionFilter } from './device-api.error';
 import { DeviceAuthService } from './device-auth.service';
-import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parseResponseBody } from './device-request.parsers';
+import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parsePushUpdate, parseResponseBody } from './device-request.parsers';
 
-/** The authenticator app's API (API.md §2): JSON, every call but enroll signed by the device key. */
+/**
+ * The authenticator app's API (API.md §2): JSON, every call but enroll signed by the device key.
+ * `PUT push` is this gateway's addition to §2, for a device whose FCM token changed.
+ */
 @Controller('device/v1')
 @UseFilters(DeviceApiExceptionFilter)
 export class DeviceController {
@@ -15,6 +19,7 @@ export class DeviceController {
     private readonly enrollDevice: EnrollDeviceUseCase,
     private readonly challenges: DeviceChallengesUseCase,
     private readonly respond: RespondToChallengeUseCase,
+    private readonly updatePush: UpdateDevicePushUseCase,
   ) {}
 
   @Post('enroll')
@@ -44,5 +49,12 @@ export class DeviceController {
     const challengeId = parseChallengeIdParam(id);
     const claims = this.auth.verifyResponse(device, parseResponseBody(body));
     return this.respond.execute(device, parseDeviceResponse(challengeId, claims));
+  }
+
+  @Put('push')
+  @HttpCode(200)
+  async push(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<{ push: { platform: 'fcm' | 'none' } }> {
+    const device = await this.auth.authenticate(authorization);
+    return { push: await this.updatePush.execute(device, parsePushUpdate(body)) };
   }
 }
