@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { assertUnreachable, DomainError, DomainErrorCode } from '@mfa/domain';
+import { isRedisNotServingYet } from '../services/redis-availability';
 
 export interface GrpcErrorPayload {
   code: status;
@@ -40,7 +41,8 @@ export function isInfrastructureOutage(error: unknown): boolean {
   const message = String((error as { message?: unknown }).message ?? '');
   return (
     (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', '08003', 'SQLITE_BUSY'].includes(code)) ||
-    /Connection terminated|connection is closed|Connection is closed|timeout exceeded when trying to connect/.test(message)
+    /Connection terminated|connection is closed|Connection is closed|timeout exceeded when trying to connect|Cluster isn't ready/.test(message) ||
+    isRedisNotServingYet(error)
   );
 }
 
