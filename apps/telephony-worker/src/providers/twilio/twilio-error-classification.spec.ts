@@ -1,5 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '@mfa/queue';
 import { RestException } from 'twilio';
+import { createLogger } from '@mfa/observability';
+import { diagnosticsOf } from '../provider-receipt';
 import { TwilioThrottledException } from './retry-after-request-client';
 import { classifyTwilioError, DEFAULT_THROTTLE_RETRY_AFTER_MS, providerOutcome } from './twilio-error-classification';
 
@@ -27,6 +29,14 @@ describe('classifyTwilioError', () => {
     expect((error as PermanentProviderError).reason).toBe(reason);
     expect(error.provider).toBe('twilio-sms');
     expect(providerOutcome(error)).toBe('permanent');
+  });
+
+  it('gives operators the HTTP status and Twilio error code under keys the log redaction keeps', () => {
+    const error = classifyTwilioError(restException(400, 21211), 'twilio-sms');
+    expect(diagnosticsOf(error)).toEqual({ status: 400, twilioCode: 21211 });
+    const logged: string[] = [];
+    createLogger('spec', { write: (line: string) => void logged.push(line) }).warn(diagnosticsOf(error), 'delivery failed');
+    expect(JSON.parse(logged[0])).toMatchObject({ status: 400, twilioCode: 21211 });
   });
 
   it('treats any 401 as bad credentials, whatever the code', () => {

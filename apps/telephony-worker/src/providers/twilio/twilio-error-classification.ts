@@ -61,7 +61,8 @@ export function classifyTwilioError(error: unknown, provider: string): Classifie
   if (error instanceof RestException || error instanceof TwilioServiceException) {
     const status = error.status;
     const code = typeof error.code === 'number' ? error.code : undefined;
-    const diagnostics = { status, code };
+    // `twilioCode`, not `code`: logs redact every `code` key (one-time codes), and Twilio's error codes are what operators look up.
+    const diagnostics = { status, twilioCode: code };
     const codeText = code === undefined ? '' : `, error ${code}`;
     if (status === 429) {
       const retryAfterMs = error instanceof TwilioThrottledException ? (error.retryAfterMs ?? DEFAULT_THROTTLE_RETRY_AFTER_MS) : DEFAULT_THROTTLE_RETRY_AFTER_MS;
