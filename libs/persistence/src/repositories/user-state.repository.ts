@@ -23,28 +23,31 @@ export class UserStateRepository {
    * statement (an upsert locks the row it touches on PostgreSQL; SQLite transactions are serialised).
    */
   async lock(tenantId: string, userId: string, now: number): Promise<UserStateEntity> {
-    const { rows } = await this.table.query(
-      'lock',
-      (sql) =>
-        `INSERT INTO ${sql.table} (${sql.column('tenantId')}, ${sql.column('userId')}, ${sql.column('consecutiveFailures')}, ${sql.column('lockedUntil')}, ${sql.column('updatedAt')}) ` +
-        `VALUES (${sql.parameter(0)}, ${sql.parameter(1)}, 0, NULL, ${sql.parameter(2)}) ` +
-        `ON CONFLICT (${sql.column('tenantId')}, ${sql.column('userId')}) DO UPDATE SET ${sql.column('tenantId')} = excluded.${sql.column('tenantId')} RETURNING ${sql.columns()}`,
-      [tenantId, userId, now],
-    );
+    const rows = await this.upsertLocked('lock', (p) => `VALUES (${p(0)}, ${p(1)}, 0, NULL, ${p(2)})`, [tenantId, userId, now]);
     return rows[0];
   }
 
   /** `lock` for the user a challenge of the tenant belongs to; null when there is no such challenge. */
   async lockForChallenge(tenantId: string, challengeId: string, now: number): Promise<UserStateEntity | null> {
-    const challenges = Table.of(this.manager, ChallengeEntity);
-    const { rows } = await this.table.query(
+    const challenges = Table.of(this.manager, ChallengeEntity).name;
+    const rows = await this.upsertLocked(
       'lock-for-challenge',
-      (sql) =>
-        `INSERT INTO ${sql.table} (${sql.column('tenantId')}, ${sql.column('userId')}, ${sql.column('consecutiveFailures')}, ${sql.column('lockedUntil')}, ${sql.column('updatedAt')}) ` +
-        `SELECT c."tenant_id", c."user_id", 0, NULL, ${sql.parameter(0)} FROM ${challenges.name} c WHERE c."id" = ${sql.parameter(1)} AND c."tenant_id" = ${sql.parameter(2)} ` +
-        `ON CONFLICT (${sql.column('tenantId')}, ${sql.column('userId')}) DO UPDATE SET ${sql.column('tenantId')} = excluded.${sql.column('tenantId')} RETURNING ${sql.columns()}`,
+      (p) => `SELECT c."tenant_id", c."user_id", 0, NULL, ${p(0)} FROM ${challenges} c WHERE c."id" = ${p(1)} AND c."tenant_id" = ${p(2)}`,
       [now, challengeId, tenantId],
     );
     return rows[0] ?? null;
+  }
+
+  /** INSERT of a fresh state row (tenant, user, no failures, not locked, updated at) from `source`, or a touch of the existing one; returns it locked. */
+  private async upsertLocked(key: string, source: (parameter: (index: number) => string) => string, params: unknown[]): Promise<UserStateEntity[]> {
+    const { rows } = await this.table.query(
+      key,
+      (sql) =>
+        `INSERT INTO ${sql.table} (${sql.column('tenantId')}, ${sql.column('userId')}, ${sql.column('consecutiveFailures')}, ${sql.column('lockedUntil')}, ${sql.column('updatedAt')}) ` +
+        `${source(sql.parameter)} ` +
+        `ON CONFLICT (${sql.column('tenantId')}, ${sql.column('userId')}) DO UPDATE SET ${sql.column('tenantId')} = excluded.${sql.column('tenantId')} RETURNING ${sql.columns()}`,
+      params,
+    );
+    return rows;
   }
 }

@@ -21,6 +21,13 @@ export class StaleWriteError extends Error {
   override name = 'StaleWriteError';
 }
 
+/** A write's guard: it changed the rows it had to, or the transaction aborts. */
+export function assertAffected(write: Pick<DeferredWrite, 'expectAffected' | 'purpose'>, affected: number): void {
+  if (write.expectAffected !== undefined && affected !== write.expectAffected) {
+    throw new StaleWriteError(`${write.purpose ?? 'a guarded write'}: expected ${write.expectAffected} row(s), changed ${affected}`);
+  }
+}
+
 interface Queue {
   writes: DeferredWrite[];
 }
@@ -64,11 +71,7 @@ export const DeferredWrites = {
     if (!queue || queue.writes.length === 0) return;
     const writes = queue.writes.splice(0);
     const affected = await runCombined(runner, writes);
-    writes.forEach((write, i) => {
-      if (write.expectAffected !== undefined && affected[i] !== write.expectAffected) {
-        throw new StaleWriteError(`${write.purpose ?? 'a guarded write'}: expected ${write.expectAffected} row(s), changed ${affected[i]}`);
-      }
-    });
+    writes.forEach((write, i) => assertAffected(write, affected[i]));
   },
 
   /** Forgets the held-back writes (the transaction is rolling back). */

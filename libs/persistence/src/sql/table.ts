@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { DeferredWrites, StaleWriteError } from './deferred-writes';
+import { assertAffected, DeferredWrites } from './deferred-writes';
 import { runStatement, type StatementResult } from './statement';
 
 /**
@@ -193,7 +193,7 @@ export class Table<T extends ObjectLiteral> {
       return;
     }
     const { affected } = await this.run(sql, params);
-    if (expectation && affected !== expectation.expectAffected) throw new StaleWriteError(`${expectation.purpose}: expected ${expectation.expectAffected} row(s), changed ${affected}`);
+    if (expectation) assertAffected(expectation, affected);
   }
 
   private rowOf(entity: T): string {
