@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { assertCodeShape, failedPrecondition, invalidArgument, isExpired, notFound } from '@mfa/domain';
 import type { EntityManager } from 'typeorm';
-import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, UserStateRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
@@ -26,7 +26,8 @@ export interface VerifyResult {
 }
 
 type Settled = { expired: true } | { expired: false; ok: boolean; challenge: ChallengeEntity };
-type Outcome = Settled | { askDuo: ChallengeEntity };
+type ChallengeWithFactor = { challenge: ChallengeEntity; factor: FactorEntity | null };
+type Outcome = Settled | { askDuo: ChallengeWithFactor };
 
 /** PUSH is answered on the device, Duo in the Duo app: VerifyChallenge without a code reports the outcome. */
 const answeredElsewhere = (type: string): boolean => type === 'PUSH' || type === 'DUO';
@@ -55,17 +56,20 @@ export class VerifyChallengeUseCase {
       const current = await new ChallengeRepository(manager).findInTenantWithFactor(tenant.tenantId, command.challengeId);
       if (!current) throw notFound('challenge');
       this.assertCodeShape(current.challenge, command.code);
-      // Duo is asked outside any transaction, so a slow answer holds no lock: leave without a write.
-      if (current.challenge.type === 'DUO') return { askDuo: current.challenge };
-      return this.settle(manager, tenant, state, current, command.code, undefined, now);
+      if (current.challenge.type !== 'DUO') return this.settle(manager, tenant, state, current, command.code, undefined, now);
+      // Duo is asked outside any transaction, so a slow answer holds no lock: refuse now what the
+      // lock would refuse anyway (so Duo is not asked for nothing), then leave without a write.
+      this.lockout.assertNotLocked(state, now);
+      if (current.challenge.status !== 'PENDING' || isExpired(current.challenge.expiresAt, now)) throw failedPrecondition('challenge is no longer pending');
+      return { askDuo: current };
     });
     if ('askDuo' in outcome) return this.verifyWithDuo(tenant, outcome.askDuo, command.code, now);
     return this.finish(command.challengeId, outcome);
   }
 
   /** A code for a Duo challenge: Duo checks the passcode first, then its verdict counts like any code's. */
-  private async verifyWithDuo(tenant: TenantContext, found: ChallengeEntity, code: string, now: number): Promise<VerifyResult> {
-    const verdict = await this.askDuo(tenant, found, code, now);
+  private async verifyWithDuo(tenant: TenantContext, { challenge: found, factor }: ChallengeWithFactor, code: string, now: number): Promise<VerifyResult> {
+    const verdict = await this.askDuo(found, factor, code);
     const outcome = await this.database.withUserLock(tenant.tenantId, found.userId, async (manager, state) => {
       const current = await new ChallengeRepository(manager).findInTenantWithFactor(tenant.tenantId, found.id);
       if (!current) throw notFound('challenge');
@@ -79,7 +83,7 @@ export class VerifyChallengeUseCase {
     manager: EntityManager,
     tenant: TenantContext,
     state: UserStateEntity,
-    { challenge, factor }: { challenge: ChallengeEntity; factor: FactorEntity | null },
+    { challenge, factor }: ChallengeWithFactor,
     code: string,
     duoVerdict: CodeCheck | undefined,
     now: number,
@@ -122,12 +126,8 @@ export class VerifyChallengeUseCase {
     if (digits !== null) assertCodeShape(code, digits);
   }
 
-  /** Refuses early what the lock would refuse anyway, so Duo is not asked for nothing. */
-  private async askDuo(tenant: TenantContext, challenge: ChallengeEntity, code: string, now: number): Promise<CodeCheck> {
-    const state = await new UserStateRepository(this.database.manager).find(tenant.tenantId, challenge.userId);
-    if (state) this.lockout.assertNotLocked(state, now);
-    if (challenge.status !== 'PENDING' || isExpired(challenge.expiresAt, now)) throw failedPrecondition('challenge is no longer pending');
-    const factor = await new FactorRepository(this.database.manager).findInTenant(tenant.tenantId, challenge.factorId);
+  /** Duo's verdict on the passcode; a factor without a Duo username cannot be right. */
+  private async askDuo(challenge: ChallengeEntity, factor: FactorEntity | null, code: string): Promise<CodeCheck> {
     if (!factor?.destinationEnc) return 'wrong';
     const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     return (await this.duo.passcode(challenge.id, factor.id, username, code)).result === 'allow' ? 'ok' : 'wrong';
