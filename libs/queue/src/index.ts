@@ -32,7 +32,7 @@ export { OtpCodeStore } from './otp-code-store';
 export { InvalidJobPayloadError } from './payload-validation';
 export { PermanentProviderError, RetryableProviderError } from './provider-errors';
 export { ALL_QUEUES, DEFAULT_QUEUE_PREFIX, QueueName } from './queue-names';
-export { clusterPrefixProblem, createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, redisConnectionOptions, type RedisConnection } from './redis-connection';
+export { clusterPrefixProblem, createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, redisConnectionOptions, redisSettingsFromEnv, type RedisConnection } from './redis-connection';
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
 export { isFinalAttempt, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
 export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import { DEFAULT_QUEUE_PREFIX } from './queue-names';
 
 /** A connection to one server (or a Sentinel-managed group) or to a Redis Cluster: every caller here takes either. */
 export type RedisConnection = Redis | Cluster;
@@ -56,6 +57,15 @@ export function redisClusterNodes(url: string): { nodes: ClusterNode[]; username
 export function clusterPrefixProblem(url: string, prefix: string): string | undefined {
   if (!isClusterUrl(url) || /\{[^}]+\}/.test(prefix)) return undefined;
   return `QUEUE_PREFIX "${prefix}" has no {hash tag}: on a Redis Cluster (REDIS_URL redis-cluster://) use one, e.g. {mfa}`;
+}
+
+/** `REDIS_URL` and `QUEUE_PREFIX` with their defaults, as every app reads them; throws on a cluster URL with a prefix it cannot use. */
+export function redisSettingsFromEnv(env: Record<string, string | undefined>): { redisUrl: string; queuePrefix: string } {
+  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const queuePrefix = env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
+  const problem = clusterPrefixProblem(redisUrl, queuePrefix);
+  if (problem) throw new Error(problem);
+  return { redisUrl, queuePrefix };
 }
 
 function connect(url: string, options: RedisOptions): RedisConnection {

@@ -1,5 +1,5 @@
 import { keyringFromEnv, type Keyring } from '@mfa/crypto';
-import { clusterPrefixProblem, DEFAULT_QUEUE_PREFIX } from '@mfa/queue';
+import { redisSettingsFromEnv } from '@mfa/queue';
 
 export interface WorkerConfig {
   name: string;
@@ -38,16 +38,17 @@ export function loadWorkerConfig(name: string, defaultConcurrency: number, env: 
   } catch (error) {
     throw new WorkerConfigError((error as Error).message);
   }
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const queuePrefix = env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
-  const prefixProblem = clusterPrefixProblem(redisUrl, queuePrefix);
-  if (prefixProblem) throw new WorkerConfigError(prefixProblem);
+  let redis: { redisUrl: string; queuePrefix: string };
+  try {
+    redis = redisSettingsFromEnv(env);
+  } catch (error) {
+    throw new WorkerConfigError((error as Error).message);
+  }
   return {
     name,
     production: env.NODE_ENV === 'production',
     httpPort: integer(env, 'HTTP_PORT', 3000, 0, 65_535),
-    redisUrl,
-    queuePrefix,
+    ...redis,
     concurrency: integer(env, 'WORKER_CONCURRENCY', defaultConcurrency, 1, 1_000),
     keyring,
     issuer: env.MFA_ISSUER || 'MFA Gateway',

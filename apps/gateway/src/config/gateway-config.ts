@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DEFAULT_SEND_LIMITS, parseSendLimit, type SendLimits } from '../services/send-rate-limiter';
 import { keyringFromEnv, loadOrCreateDevSecret, type Keyring, newSecretToken } from '@mfa/crypto';
-import { clusterPrefixProblem } from '@mfa/queue';
+import { redisSettingsFromEnv } from '@mfa/queue';
 
 export interface GatewayConfig {
   production: boolean;
@@ -68,18 +68,19 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const databaseUrl = env.DATABASE_URL || (production ? undefined : `sqlite:${join(dataDir, 'mfa.sqlite')}`);
   if (!databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
 
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const queuePrefix = env.QUEUE_PREFIX || '{mfa}';
-  const prefixProblem = clusterPrefixProblem(redisUrl, queuePrefix);
-  if (prefixProblem) throw new ConfigError(prefixProblem);
+  let redis: { redisUrl: string; queuePrefix: string };
+  try {
+    redis = redisSettingsFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 
   return {
     production,
     grpcPort: port(env, 'GRPC_PORT', 50051),
     httpPort,
     databaseUrl,
-    redisUrl,
-    queuePrefix,
+    ...redis,
     keyring,
     bootstrapApiKey,
     adminToken,
