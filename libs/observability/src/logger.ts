@@ -30,6 +30,18 @@ export const REDACTED_KEYS = [
 
 const redactPaths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
+/**
+ * An error's own `code` (ECONNREFUSED, a SQLSTATE, a DomainError's or a provider's error code)
+ * says what failed and never holds a secret, but the `code` redaction above would hide it; it is
+ * logged as `errorCode` instead.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (!serialized || typeof serialized !== 'object' || !('code' in serialized)) return serialized;
+  const { code, ...rest } = serialized;
+  return typeof code === 'string' || typeof code === 'number' ? { ...rest, errorCode: code } : rest;
+}
+
 export function createLogger(service: string, destination?: DestinationStream, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   const options = {
     name: service,
@@ -37,6 +49,7 @@ export function createLogger(service: string, destination?: DestinationStream, l
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: serializeError },
     formatters: { level: (label: string) => ({ level: label }) },
   };
   return destination ? pino(options, destination) : pino(options);
