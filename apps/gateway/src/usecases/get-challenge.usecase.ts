@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isExpired, notFound } from '@mfa/domain';
-import { ChallengeRepository, Database } from '@mfa/persistence';
+import { ChallengeRepository, Database, type ChallengeEntity } from '@mfa/persistence';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
@@ -17,9 +17,15 @@ export class GetChallengeUseCase {
   ) {}
 
   async execute(tenant: TenantContext, challengeId: string): Promise<ChallengeView> {
-    const now = this.clock.now();
     const challenge = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
     if (!challenge) throw notFound('challenge');
+    return this.viewOf(tenant, challenge);
+  }
+
+  /** The view of a challenge just read in the tenant; one whose lifetime is over is expired first. */
+  async viewOf(tenant: TenantContext, challenge: ChallengeEntity): Promise<ChallengeView> {
+    const now = this.clock.now();
+    const challengeId = challenge.id;
     if (challenge.status !== 'PENDING' || !isExpired(challenge.expiresAt, now)) return challengeView(challenge);
     const settled = await this.database.withUserLock(tenant.tenantId, challenge.userId, async (manager) => {
       const current = await new ChallengeRepository(manager).findInTenant(tenant.tenantId, challengeId);

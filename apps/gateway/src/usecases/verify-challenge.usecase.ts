@@ -117,7 +117,9 @@ export class VerifyChallengeUseCase {
     const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
     if (!found) throw notFound('challenge');
     if (!answeredElsewhere(found.type)) throw invalidArgument('code', 'code is required');
-    return this.outcomeOf(tenant, challengeId);
+    // ok when the challenge was approved where it was answered; uses no attempt.
+    const challenge = await this.getChallenge.viewOf(tenant, found);
+    return { ok: challenge.status === 'APPROVED', challenge, attemptsRemaining: challenge.attemptsRemaining };
   }
 
   /** A code of the wrong shape is malformed input: refused before it can use an attempt. */
@@ -131,11 +133,5 @@ export class VerifyChallengeUseCase {
     if (!factor?.destinationEnc) return 'wrong';
     const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     return (await this.duo.passcode(challenge.id, factor.id, username, code)).result === 'allow' ? 'ok' : 'wrong';
-  }
-
-  /** ok when the challenge was approved where it was answered; uses no attempt. */
-  private async outcomeOf(tenant: TenantContext, challengeId: string): Promise<VerifyResult> {
-    const challenge = await this.getChallenge.execute(tenant, challengeId);
-    return { ok: challenge.status === 'APPROVED', challenge, attemptsRemaining: challenge.attemptsRemaining };
   }
 }
