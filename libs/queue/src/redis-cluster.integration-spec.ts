@@ -101,4 +101,57 @@ describe('Redis Cluster', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
     });
   });
+
+  describe('through a failover', () => {
+    const prefix = '{mfa-failover}';
+    let cluster: TestRedisCluster;
+
+    beforeAll(async () => {
+      cluster = await startRedisCluster(3, 1);
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+
+    it('keeps a running worker and producer going when the master of the prefix slot dies and its replica takes over', async () => {
+      const seen: string[] = [];
+      const connection = createBullConnection(cluster.url);
+      const worker = runWorker({ queue: QueueName.Otp, prefix, connection, concurrency: 2, parse: (data) => data as { challengeId: string }, handle: async (payload) => void seen.push(payload.challengeId) });
+      const producer = new JobProducer(createRequestConnection(cluster.url), prefix);
+      const job = (challengeId: string) => ({ v: 1, challengeId, tenantId: 'ten_1', channel: 'sms', sealedDestination: 'sealed', codeLength: 6, ttlSeconds: 60, locale: '', purpose: 'challenge', issuer: 'MFA' }) as const;
+      const processed = async (challengeId: string, seconds: number): Promise<void> => {
+        const deadline = Date.now() + seconds * 1000;
+        while (!seen.includes(challengeId)) {
+          if (Date.now() > deadline) throw new Error(`${challengeId} was not processed within ${seconds} s`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      try {
+        await producer.add(QueueName.Otp, JobIds.otp('chl_before'), job('chl_before'));
+        await processed('chl_before', 10);
+
+        const master = await cluster.masterOf(`${prefix}:otp`);
+        await cluster.kill(master);
+        // Until a replica is promoted, adds fail (UNAVAILABLE to callers) rather than hang; then they succeed again.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const started = Date.now();
+          try {
+            await producer.add(QueueName.Otp, JobIds.otp('chl_after'), job('chl_after'));
+            break;
+          } catch (error) {
+            expect(Date.now() - started).toBeLessThan(5_000);
+            if (Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+        expect(await cluster.masterOf(`${prefix}:otp`)).not.toBe(master);
+        await processed('chl_after', 30);
+      } finally {
+        await worker.close();
+        await producer.close();
+        connection.disconnect();
+      }
+    }, 90_000);
+  });
 });

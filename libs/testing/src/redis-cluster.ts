@@ -8,6 +8,10 @@ import { freePort } from './free-port';
 export interface TestRedisCluster {
   /** `redis-cluster://127.0.0.1:<port>,…`, as REDIS_URL takes it. */
   url: string;
+  /** The port of the master that serves `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
+  /** SIGKILLs the node on `port`, as a crashed host would vanish. */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,31 +33,56 @@ async function answers(port: number, check: (probe: Redis) => Promise<boolean>, 
 }
 
 /**
- * A Redis Cluster of `masters` redis-server processes of its own (no replicas), slots spread by
- * `redis-cli --cluster create`, for tests that must run against a cluster rather than one server.
+ * A Redis Cluster of `masters` redis-server processes of its own, each with `replicas` replicas
+ * (none by default), slots spread by `redis-cli --cluster create`, for tests that must run against
+ * a cluster rather than one server.
  */
-export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
+export async function startRedisCluster(masters = 3, replicas = 0): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'mfa-redis-cluster-'));
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
   const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+  const kill = (child: ChildProcess): Promise<unknown> => (exited(child) ? Promise.resolve() : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))));
   const stop = async (): Promise<void> => {
-    await Promise.all(children.map((child) => (exited(child) ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))))));
+    await Promise.all([...children.values()].map(kill));
     rmSync(dir, { recursive: true, force: true });
+  };
+  const masterOf = async (key: string): Promise<number> => {
+    const port = [...children].find(([, child]) => !exited(child))?.[0];
+    const probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      const slot = Number(await probe.cluster('KEYSLOT', key));
+      const range = (await probe.cluster('SLOTS')).find(([first, last]) => slot >= first && slot <= last);
+      if (!range) throw new Error(`no node serves slot ${slot}`);
+      return range[2][1];
+    } finally {
+      probe.disconnect();
+    }
   };
   try {
     const ports: number[] = [];
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
-      const child = spawn('redis-server', [...args, '--cluster-node-timeout', '2000', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
-      children.push(child);
+      const child = spawn('redis-server', [...args, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+      children.set(port, child);
       ports.push(port);
     }
     for (const port of ports) await answers(port, async (probe) => (await probe.ping()) === 'PONG', 'no PONG');
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const port of ports) await answers(port, async (probe) => String(await probe.cluster('INFO')).includes('cluster_state:ok'), 'cluster not ok');
-    return { url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop };
+    // A replica that has never synced is not promoted: wait until every one has its master's data.
+    for (const port of ports) await answers(port, async (probe) => !/role:slave/.test(await probe.info('replication')) || /master_link_status:up/.test(await probe.info('replication')), 'replica not in sync');
+    return {
+      url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+      masterOf,
+      kill: async (port) => {
+        const child = children.get(port);
+        if (!child) throw new Error(`no node on ${port}`);
+        await kill(child);
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
