@@ -1,10 +1,10 @@
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
-import { ReflectionService } from '@grpc/reflection';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { MFA_PACKAGE, MFA_PROTO_PATH, PROTO_LOADER_OPTIONS } from '@mfa/contracts';
 import { useStrictRequestDecoding } from './strict-decoding';
+import { addServerReflection } from './reflection';
 
 export const MFA_SERVICE_NAME = 'mfa.v1.MfaService';
 
@@ -30,7 +30,7 @@ export function grpcOptions(port: number, host = '0.0.0.0'): GrpcOptions {
       gracefulShutdown: true,
       onLoadPackageDefinition: (definition: PackageDefinition, server: Pick<Server, 'addService'>) => {
         useStrictRequestDecoding(definition);
-        new ReflectionService(definition).addToServer(server);
+        addServerReflection(server, definition);
         grpcHealth.addToServer(server);
       },
     },
