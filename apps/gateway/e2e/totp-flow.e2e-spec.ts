@@ -28,7 +28,8 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
 
   it('enrolls a TOTP factor with a Key Uri Format URI and a QR code, pending until confirmed', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'alice', type: 'FACTOR_TYPE_TOTP', label: 'alice@example.com' });
-    expect(enrollment.factor).toMatchObject({ user_id: 'alice', type: 'FACTOR_TYPE_TOTP', status: 'FACTOR_STATUS_PENDING', last_used_at: '' });
+    // Factor.display never holds a full address, even one the caller chose as the label.
+    expect(enrollment.factor).toMatchObject({ user_id: 'alice', type: 'FACTOR_TYPE_TOTP', status: 'FACTOR_STATUS_PENDING', last_used_at: '', display: 'a***@example.com' });
     expect(enrollment.totp).toMatchObject({ digits: 6, period: 30, algorithm: 'SHA1' });
     const secret = enrollment.totp!.secret_base32;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -40,7 +41,13 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
     const active = await client.confirmEnrollment({ user_id: 'alice', factor_id: enrollment.factor.id, code: totp(secret, gateway.clock.now()) });
     expect(active.status).toBe('FACTOR_STATUS_ACTIVE');
     const listed = await client.listFactors({ user_id: 'alice' });
-    expect(listed.factors.map((f) => [f.id, f.status])).toEqual([[enrollment.factor.id, 'FACTOR_STATUS_ACTIVE']]);
+    expect(listed.factors.map((f) => [f.id, f.status, f.display])).toEqual([[enrollment.factor.id, 'FACTOR_STATUS_ACTIVE', 'a***@example.com']]);
+  });
+
+  it('masks a phone number used as the user_id where it stands in for the label', async () => {
+    const enrollment = await client.enrollFactor({ user_id: '+14155550199', type: 'FACTOR_TYPE_TOTP' });
+    expect(enrollment.factor.display).toBe('+1 *** *** 0199');
+    expect((await client.getUserStatus({ user_id: '+14155550199' })).factors[0].display).toBe('+1 *** *** 0199');
   });
 
   it('refuses a wrong confirmation code and keeps the factor pending', async () => {

@@ -39,6 +39,7 @@ describe('public API of @mfa/domain', () => {
         'isOutOfBand',
         'lockNow',
         'lockedFor',
+        'maskContactDetails',
         'maskEmail',
         'maskPhoneNumber',
         'nextDrift',

@@ -22,6 +22,7 @@ export {
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,
 } from './codes';
+export { maskContactDetails } from './display';
 export { emailIdentity, maskEmail, normalizeEmail } from './email';
 export {
   DomainError,
@@ -50,5 +51,6 @@ export {
   normalizePolicy,
   type Policy,
   type PolicyInput,
+  type PolicyOrigin,
 } from './policy';
 export { MAX_DRIFT_STEPS, nextDrift, TOTP_WINDOW_STEPS } from './totp-drift';

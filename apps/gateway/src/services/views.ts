@@ -1,3 +1,4 @@
+import { maskContactDetails } from '@mfa/domain';
 import type { ChallengeEntity, FactorEntity } from '@mfa/persistence';
 
 /** What the gRPC layer shows of a factor (API.md `Factor`), in domain terms. */
@@ -31,7 +32,8 @@ export const factorView = (f: FactorEntity): FactorView => ({
   userId: f.userId,
   type: f.type,
   status: f.status,
-  display: f.display,
+  // A label or device name is the caller's free text and may hold an address or a number.
+  display: maskContactDetails(f.display),
   createdAt: f.createdAt,
   lastUsedAt: f.lastUsedAt,
   enrollUrl: f.enrollUrl,
