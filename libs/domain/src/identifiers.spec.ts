@@ -22,6 +22,7 @@ describe('assertUserId', () => {
     ['spaces and punctuation', 'Jane Doe / 42'],
     ['non-ASCII', 'José-Ñandú-用户'],
     ['emoji', 'user-🔐'],
+    ['255 emoji (510 UTF-16 units)', '😀'.repeat(255)],
     ['a Unicode line separator (not a C0 control)', 'a\u2028b'],
   ])('accepts %s', (_label, userId) => {
     expect(() => assertUserId(userId)).not.toThrow();
@@ -30,6 +31,7 @@ describe('assertUserId', () => {
   it.each([
     ['empty', ''],
     ['256 characters', 'u'.repeat(256)],
+    ['256 emoji', '😀'.repeat(256)],
     ['NUL', 'user\u0000'],
     ['newline', 'user\n1'],
     ['tab', 'user\t1'],

@@ -9,9 +9,12 @@ const MAX_USER_ID_LENGTH = 255;
 const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
 const MAX_LOCALE_LENGTH = 35;
 
+/** Characters as people (and PostgreSQL's varchar) count them: code points, not UTF-16 units. */
+const characterCount = (text: string): number => [...text].length;
+
 /** user_id is the tenant's own identifier: any text, within limits. */
 export function assertUserId(userId: string): void {
-  if (userId.length < 1 || userId.length > MAX_USER_ID_LENGTH || CONTROL_CHARACTER.test(userId)) {
+  if (userId.length < 1 || characterCount(userId) > MAX_USER_ID_LENGTH || CONTROL_CHARACTER.test(userId)) {
     throw invalidArgument('user_id', 'user_id must be 1 to 255 characters without control characters');
   }
 }
@@ -25,7 +28,7 @@ export function assertOpaqueId(field: string, id: string): void {
 
 /** Free text such as a device name: may be empty. */
 export function assertOptionalText(field: string, value: string, max: number): void {
-  if (value.length > max || CONTROL_CHARACTER.test(value)) {
+  if (characterCount(value) > max || CONTROL_CHARACTER.test(value)) {
     throw invalidArgument(field, `${field} must be at most ${max} characters without control characters`);
   }
 }
