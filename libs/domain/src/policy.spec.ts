@@ -143,7 +143,7 @@ describe('normalizePolicy', () => {
     expect(normalizePolicy(input({ smsAllowedCountries: raw })).smsAllowedCountries).toEqual(expected);
   });
 
-  it.each([[['USA']], [['U']], [['']], [['U1']], [[' US']], [['US ']], [['ÜS']], [['ß']], [['US', '12']]])(
+  it.each([[['USA']], [['U']], [['']], [['U1']], [[' US']], [['US ']], [['ÜS']], [['ß']], [['US', '12']], [['XX']], [['ZZ']], [['de', 'QQ']]])(
     'rejects sms_allowed_countries %j',
     (raw) => {
       const error = rejection(() => normalizePolicy(input({ smsAllowedCountries: raw })));
@@ -151,6 +151,10 @@ describe('normalizePolicy', () => {
       expect(error.details.field).toBe('sms_allowed_countries');
     },
   );
+
+  it('reads back a stored allow-list with a code no longer accepted, unchanged', () => {
+    expect(normalizePolicy(input({ smsAllowedCountries: ['XX'] }), 'stored').smsAllowedCountries).toEqual(['XX']);
+  });
 
   it('accepts exactly 300 sms_allowed_countries entries and rejects 301', () => {
     expect(normalizePolicy(input({ smsAllowedCountries: Array(300).fill('US') })).smsAllowedCountries).toEqual(['US']);

@@ -1,3 +1,4 @@
+import { getCountries } from 'libphonenumber-js/min';
 import { invalidArgument } from './errors';
 import { type FactorType, isFactorType } from './factor';
 
@@ -43,6 +44,8 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 const MAX_LIST_ENTRIES = 300;
 // ASCII only: the check runs before upper-casing, which would turn e.g. 'ß' into 'SS'.
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
+/** Countries with phone numbers of their own: the only ones a number can be from. */
+const PHONE_COUNTRIES: ReadonlySet<string> = new Set(getCountries());
 
 function boundedNumber(
   field: string,
@@ -80,11 +83,12 @@ function normalizeFactorTypes(raw: readonly string[]): FactorType[] {
   return types;
 }
 
-function normalizeCountries(raw: readonly string[]): string[] {
+function normalizeCountries(raw: readonly string[], origin: PolicyOrigin): string[] {
   checkListSize('sms_allowed_countries', raw);
   const countries = new Set<string>();
   for (const value of raw) {
-    if (!COUNTRY_CODE.test(value)) {
+    // A code no phone number belongs to ("XX", "ZZ") is a typo: it would quietly allow nothing.
+    if (!COUNTRY_CODE.test(value) || (origin === 'request' && !PHONE_COUNTRIES.has(value.toUpperCase()))) {
       throw invalidArgument(
         'sms_allowed_countries',
         'sms_allowed_countries must hold ISO 3166 alpha-2 codes, e.g. US',
@@ -95,8 +99,15 @@ function normalizeCountries(raw: readonly string[]): string[] {
   return [...countries].sort();
 }
 
+/**
+ * A policy from a caller is checked in full. One read back from storage was checked when it was
+ * set: a check added since must not make it unreadable (every call of its tenant would fail),
+ * nor be "repaired" by dropping entries (an allow-list emptied of its typos allows every country).
+ */
+export type PolicyOrigin = 'request' | 'stored';
+
 /** Validates a caller's policy and fills in defaults; the result is what gets stored. */
-export function normalizePolicy(input: PolicyInput): Policy {
+export function normalizePolicy(input: PolicyInput, origin: PolicyOrigin = 'request'): Policy {
   const d = DEFAULT_POLICY;
   return {
     mfaRequired: input.mfaRequired,
@@ -111,7 +122,7 @@ export function normalizePolicy(input: PolicyInput): Policy {
       100,
     ),
     numberMatching: input.numberMatching,
-    smsAllowedCountries: normalizeCountries(input.smsAllowedCountries),
+    smsAllowedCountries: normalizeCountries(input.smsAllowedCountries, origin),
     lockoutThreshold: boundedNumber(
       'lockout_threshold',
       input.lockoutThreshold,
