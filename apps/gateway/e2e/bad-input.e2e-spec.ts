@@ -62,7 +62,16 @@ const BAD_REQUESTS: BadRequest[] = [
   { name: 'SetPolicy with otp_length 5', expected: status.INVALID_ARGUMENT, send: ({ client }) => client.setPolicy({ otp_length: 5 }) },
   { name: "SetPolicy with sms_allowed_countries ['USA']", expected: status.INVALID_ARGUMENT, send: ({ client }) => client.setPolicy({ sms_allowed_countries: ['USA'] }) },
   { name: 'SetPolicy with an unknown allowed factor type', expected: status.INVALID_ARGUMENT, send: ({ client }) => client.setPolicy({ allowed_factor_types: [99 as unknown as FactorTypeName] }) },
-  { name: 'ListAuditEvents with page_size 501', expected: status.INVALID_ARGUMENT, send: ({ client }) => client.listAuditEvents({ page_size: 501 }) },
+  { name: "SetPolicy with sms_allowed_countries ['XX'] (no such country)", expected: status.INVALID_ARGUMENT, send: ({ client }) => client.setPolicy({ sms_allowed_countries: ['XX'] }) },
+  {
+    name: "ListAuditEvents with another user's page_token",
+    expected: status.INVALID_ARGUMENT,
+    send: async ({ client }) => {
+      const { next_page_token } = await client.listAuditEvents({ user_id: USER, page_size: 1 });
+      if (!next_page_token) throw new Error('the fixture user has fewer than two audit events');
+      return client.listAuditEvents({ user_id: 'someone-else', page_token: next_page_token });
+    },
+  },
   { name: 'ListAuditEvents with a garbage page_token', expected: status.INVALID_ARGUMENT, send: ({ client }) => client.listAuditEvents({ page_token: 'not-a-token!' }) },
   { name: 'ListAuditEvents with a control character in user_id', expected: status.INVALID_ARGUMENT, send: ({ client }) => client.listAuditEvents({ user_id: 'a\u0000b' }) },
 ];
