@@ -23,6 +23,8 @@ import { DuoClient } from './services/duo-client.service';
 import { DuoFactorService } from './services/duo-factor.service';
 import { DeliveryRelay } from './services/delivery-relay.service';
 import { ExpirySweeper } from './services/expiry-sweeper.service';
+import { GrpcHealthReporter } from './services/grpc-health-reporter.service';
+import { ReadinessProbe } from './services/readiness-probe';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
 import { SendRateLimiter } from './services/send-rate-limiter';
 import { WatchChallengeUseCase } from './usecases/watch-challenge.usecase';
@@ -124,6 +126,8 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         DuoFactorService,
         ExpirySweeper,
         DeliveryRelay,
+        ReadinessProbe,
+        GrpcHealthReporter,
         ...USE_CASES,
       ],
     };

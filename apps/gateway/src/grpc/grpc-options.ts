@@ -8,13 +8,30 @@ import { addServerReflection } from './reflection';
 
 export const MFA_SERVICE_NAME = 'mfa.v1.MfaService';
 
-/** `grpc.health.v1`: SERVING while the gateway takes calls, NOT_SERVING while it drains. */
+/**
+ * `grpc.health.v1`: SERVING while the gateway takes calls and its dependencies answer;
+ * NOT_SERVING before it starts, while it drains, and while the database or Redis does not answer.
+ */
 export const grpcHealth = new HealthImplementation({ '': 'NOT_SERVING', [MFA_SERVICE_NAME]: 'NOT_SERVING' });
 
-export function setGrpcServing(serving: boolean): void {
-  const state = serving ? 'SERVING' : 'NOT_SERVING';
+const grpcState = { serving: false, ready: true };
+
+function reportGrpcHealth(): void {
+  const state = grpcState.serving && grpcState.ready ? 'SERVING' : 'NOT_SERVING';
   grpcHealth.setStatus('', state);
   grpcHealth.setStatus(MFA_SERVICE_NAME, state);
+}
+
+/** Taking calls (true, at start) or draining (false, at shutdown). */
+export function setGrpcServing(serving: boolean): void {
+  grpcState.serving = serving;
+  reportGrpcHealth();
+}
+
+/** Whether the database and Redis answer, from the readiness probe. */
+export function setGrpcReady(ready: boolean): void {
+  grpcState.ready = ready;
+  reportGrpcHealth();
 }
 
 /** The gRPC transport: mfa.v1 plus server reflection and the standard health service on one port. */
