@@ -94,6 +94,19 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
   });
 
+  it("settles the delivery of a challenge ended before Duo answered, and keeps the challenge's outcome", async () => {
+    await client.enrollFactor({ user_id: 'u-ada3', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    const challenge = await client.startChallenge({ user_id: 'u-ada3' });
+    expect((await client.cancelChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_CANCELED');
+    const deadline = Date.now() + 10_000;
+    let current = await client.getChallenge({ challenge_id: challenge.id });
+    while (current.delivery === 'DELIVERY_STATUS_QUEUED' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      current = await client.getChallenge({ challenge_id: challenge.id });
+    }
+    expect(current).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
+  });
+
   it('answers UNAVAILABLE when Duo cannot be reached at enrollment, keeping no factor', async () => {
     duo.failFor(20_000, DUO_FAULTS.serverError);
     try {

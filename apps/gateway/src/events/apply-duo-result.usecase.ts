@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ChallengeEvent } from '@mfa/domain';
+import { transitionDelivery, type ChallengeEvent } from '@mfa/domain';
 import { ChallengeRepository, Database, FactorRepository } from '@mfa/persistence';
 import type { DuoResultEvent } from '@mfa/queue';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
@@ -30,9 +30,19 @@ export class ApplyDuoResultUseCase {
     if (!found) return;
     const now = this.clock.now();
     const changed = await this.database.withUserLock(found.tenantId, found.userId, async (manager, state) => {
-      const challenge = await new ChallengeRepository(manager).findById(event.challengeId);
-      if (!challenge || challenge.status !== 'PENDING') return false; // settled already (canceled, expired)
-      if (challenge.delivery === 'QUEUED') challenge.delivery = event.result === 'error' ? 'FAILED' : 'SENT';
+      const challenges = new ChallengeRepository(manager);
+      const challenge = await challenges.findById(event.challengeId);
+      if (!challenge) return false;
+      const delivery = challenge.delivery === 'QUEUED' ? transitionDelivery('QUEUED', event.result === 'error' ? 'FAILED' : 'SENT') : challenge.delivery;
+      if (challenge.status !== 'PENDING') {
+        // Settled already (a passcode, a cancel, expiry): the outcome stands, but Duo's request
+        // has ended too, so the delivery does not stay QUEUED on a final challenge.
+        if (delivery === challenge.delivery) return false;
+        challenge.delivery = delivery;
+        await challenges.save(challenge);
+        return true;
+      }
+      challenge.delivery = delivery;
       await this.lifecycle.settle(manager, challenge, EVENT_OF[event.result](event.reason), now);
       if (event.result === 'allow') {
         await this.lockout.recordSuccess(manager, state, now);
