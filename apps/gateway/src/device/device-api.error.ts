@@ -42,18 +42,25 @@ function fromDomain(error: DomainError): DeviceApiError {
   }
 }
 
-/** Shapes every device API failure as API.md §2 says; nothing internal leaks into the body. */
+/** Any failure as the device API answers it; nothing internal leaks into the message. */
+export function toDeviceApiError(exception: unknown): DeviceApiError {
+  if (exception instanceof DeviceApiError) return exception;
+  if (exception instanceof DomainError) return fromDomain(exception);
+  if (exception instanceof HttpException && exception.getStatus() === 404) return new DeviceApiError(404, 'not_found', 'no such resource');
+  if (isInfrastructureOutage(exception)) return new DeviceApiError(503, 'unavailable', 'a backing service is unavailable, retry later');
+  return new DeviceApiError(500, 'internal', 'internal error');
+}
+
+/** Writes `{error: {code, message}}` (API.md §2), with `Retry-After` when the error has one. */
+export function sendDeviceApiError(response: Response, error: DeviceApiError): void {
+  if (error.retryAfterSeconds) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  response.status(error.status).json({ error: { code: error.code, message: error.message } });
+}
+
+/** Shapes every failure of a device API route as API.md §2 says. */
 @Catch()
 export class DeviceApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    let error: DeviceApiError;
-    if (exception instanceof DeviceApiError) error = exception;
-    else if (exception instanceof DomainError) error = fromDomain(exception);
-    else if (exception instanceof HttpException && exception.getStatus() === 404) error = new DeviceApiError(404, 'not_found', 'no such resource');
-    else if (isInfrastructureOutage(exception)) error = new DeviceApiError(503, 'unavailable', 'a backing service is unavailable, retry later');
-    else error = new DeviceApiError(500, 'internal', 'internal error');
-    if (error.retryAfterSeconds) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-    response.status(error.status).json({ error: { code: error.code, message: error.message } });
+    sendDeviceApiError(host.switchToHttp().getResponse<Response>(), toDeviceApiError(exception));
   }
 }

@@ -1,5 +1,6 @@
 import type { DeviceApiError } from './device-api.error';
-import { parsePushUpdate } from './device-request.parsers';
+import { generateKeyPairSync } from 'node:crypto';
+import { parseDeviceResponse, parseEnrollDevice, parsePushUpdate } from './device-request.parsers';
 
 describe('parsePushUpdate', () => {
   it('takes an FCM token, or none when the device polls', () => {
@@ -17,5 +18,36 @@ describe('parsePushUpdate', () => {
     ['an oversized token', { push: { platform: 'fcm', token: 'x'.repeat(4097) } }],
   ])('refuses %s with 400 bad_request', (_what, body) => {
     expect(() => parsePushUpdate(body)).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
+  });
+});
+
+describe('parseEnrollDevice', () => {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  const body = { ticket: 'ticket-1', public_key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, push: { platform: 'none' }, name: ' Ann’s phone ' };
+
+  it('takes the ticket, the public key, the push registration and the trimmed name', () => {
+    expect(parseEnrollDevice(body)).toEqual({ ticket: 'ticket-1', publicKey: body.public_key, pushToken: null, name: 'Ann’s phone' });
+  });
+
+  it.each([
+    ['no name', { ...body, name: undefined }],
+    ['a blank name', { ...body, name: '  ' }],
+    ['a name that is not a string', { ...body, name: 7 }],
+    ['a name over 64 characters', { ...body, name: 'n'.repeat(65) }],
+  ])('refuses %s with 400 bad_request (API.md §2: only push.token is optional)', (_what, request) => {
+    expect(() => parseEnrollDevice(request)).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
+  });
+});
+
+describe('parseDeviceResponse', () => {
+  const claims = { challenge_id: 'ch_1', decision: 'deny' };
+
+  it('reports fraud with a deny only', () => {
+    expect(parseDeviceResponse('ch_1', { ...claims, fraud: true })).toMatchObject({ decision: 'deny', fraud: true });
+    expect(parseDeviceResponse('ch_1', { ...claims, decision: 'approve', fraud: false })).toMatchObject({ decision: 'approve', fraud: false });
+  });
+
+  it('refuses an approve that also reports fraud with 400 bad_request', () => {
+    expect(() => parseDeviceResponse('ch_1', { ...claims, decision: 'approve', fraud: true })).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
   });
 });

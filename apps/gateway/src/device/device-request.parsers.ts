@@ -21,9 +21,8 @@ export function parseEnrollDevice(body: unknown): EnrollDeviceCommand {
     throw badRequest((error as DeviceJwtError).message);
   }
   const pushToken = parsePushRegistration(push);
-  const deviceName = name === undefined ? 'Authenticator' : name;
-  if (typeof deviceName !== 'string' || deviceName.trim().length === 0 || deviceName.length > 64 || CONTROL.test(deviceName)) throw badRequest('name must be 1 to 64 characters');
-  return { ticket, publicKey: jwk, pushToken, name: deviceName.trim() };
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 64 || CONTROL.test(name)) throw badRequest('name is required, 1 to 64 characters');
+  return { ticket, publicKey: jwk, pushToken, name: name.trim() };
 }
 
 /** `push: {platform: "fcm", token}` → the FCM token; `{platform: "none"}` (the device polls) → null. */
@@ -46,7 +45,9 @@ export function parseDeviceResponse(pathChallengeId: string, claims: Record<stri
   if (claims.decision !== 'approve' && claims.decision !== 'deny') throw badRequest('decision must be "approve" or "deny"');
   if (claims.binding_code !== undefined && (typeof claims.binding_code !== 'string' || claims.binding_code.length > 16)) throw badRequest('binding_code must be a string');
   if (claims.fraud !== undefined && typeof claims.fraud !== 'boolean') throw badRequest('fraud must be a boolean');
-  return { challengeId: pathChallengeId, decision: claims.decision, bindingCode: claims.binding_code as string | undefined, fraud: claims.decision === 'deny' && claims.fraud === true };
+  // "This wasn't me" while approving contradicts itself: refuse it rather than guess which half was meant.
+  if (claims.fraud === true && claims.decision !== 'deny') throw badRequest('fraud: true goes with decision "deny" only');
+  return { challengeId: pathChallengeId, decision: claims.decision, bindingCode: claims.binding_code as string | undefined, fraud: claims.fraud === true };
 }
 
 export function parseResponseBody(body: unknown): string {

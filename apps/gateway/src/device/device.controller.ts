@@ -1,9 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, type OnModuleInit, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Application } from 'express';
 import { EnrollDeviceUseCase } from '../usecases/enroll-device.usecase';
 import { DeviceChallengesUseCase, type DeviceChallengeView } from '../usecases/device-challenges.usecase';
 import { RespondToChallengeUseCase } from '../usecases/respond-to-challenge.usecase';
 import { UpdateDevicePushUseCase } from '../usecases/update-device-push.usecase';
 import { DeviceApiError, DeviceApiExceptionFilter } from './device-api.error';
+import { DEVICE_API_PREFIX, mountDeviceApiFallback } from './device-api-fallback';
 import { DeviceAuthService } from './device-auth.service';
 import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parsePushUpdate, parseResponseBody } from './device-request.parsers';
 
@@ -11,16 +14,25 @@ import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parsePus
  * The authenticator app's API (API.md §2): JSON, every call but enroll signed by the device key.
  * `PUT push` is this gateway's addition to §2, for a device whose FCM token changed.
  */
-@Controller('device/v1')
+@Controller(DEVICE_API_PREFIX)
 @UseFilters(DeviceApiExceptionFilter)
-export class DeviceController {
+export class DeviceController implements OnModuleInit {
   constructor(
+    private readonly adapterHost: HttpAdapterHost,
     private readonly auth: DeviceAuthService,
     private readonly enrollDevice: EnrollDeviceUseCase,
     private readonly challenges: DeviceChallengesUseCase,
     private readonly respond: RespondToChallengeUseCase,
     private readonly updatePush: UpdateDevicePushUseCase,
   ) {}
+
+  /**
+   * Nest calls this after it registered the routes and before it adds its own 404 and error
+   * handlers, so the fallback sits between them: device requests no route answers reach it.
+   */
+  onModuleInit(): void {
+    mountDeviceApiFallback(this.adapterHost.httpAdapter.getInstance<Application>());
+  }
 
   @Post('enroll')
   @HttpCode(201)
