@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import { Database } from '@mfa/persistence';
+import { createBullConnection } from '@mfa/queue';
 import { createTestDatabase, freePort, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config/gateway-config';
 import { GatewayModule } from '../src/gateway.module';
@@ -42,6 +43,16 @@ export interface GatewayHarnessOptions {
   env?: Record<string, string>;
   /** Reuse a database (and keep it on close), e.g. to restart the gateway with other keys. */
   database?: TestDatabase;
+}
+
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = createBullConnection(redisUrl);
+  try {
+    const keys = await redis.keys(pattern);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Boots the real gateway module in this process: real gRPC, HTTP, database and Redis. */
@@ -88,6 +99,8 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
       clients.forEach((c) => c.close());
       await app.close();
       if (!options.database) await db.drop();
+      // The harness's own prefix is this gateway's alone: nothing of it outlives the test.
+      if (!options.env?.QUEUE_PREFIX && !env.REDIS_URL.startsWith('redis-cluster://')) await deleteKeys(env.REDIS_URL, `${env.QUEUE_PREFIX}*`);
     },
   };
 }

@@ -30,9 +30,7 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
   afterAll(async () => {
     await otp.close();
     await Promise.all(queues.map((q) => q.close()));
-    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
     await gateway.close();
-    if (keys.length) await connection.del(...keys);
     connection.disconnect();
   });
 

@@ -18,9 +18,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     client = gateway.client();
   });
   afterAll(async () => {
-    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
     await gateway.close();
-    if (keys.length) await connection.del(...keys);
     connection.disconnect();
   });
 
@@ -55,7 +53,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     gateway.clock.advance(11 * 60_000);
     expect((await new TestDevice(gateway.httpUrl, () => gateway.clock.now()).enroll(enrollment.push!.enrollment_ticket)).body).toMatchObject({ error: { code: 'invalid_ticket' } });
     const device = new TestDevice(gateway.httpUrl, () => gateway.clock.now());
-    const withPrivate = await device.request('POST', '/device/v1/enroll', { body: { ticket: 'x', public_key: { ...device.publicJwk, d: 'AAAA' }, push: { platform: 'none' } }, token: null });
+    const withPrivate = await device.request('POST', '/device/v1/enroll', { body: { ticket: 'x', public_key: { ...device.publicJwk, d: 'AAAA' }, push: { platform: 'none' }, name: 'Test phone' }, token: null });
     expect(withPrivate.status).toBe(400);
     const notJson = await fetch(`${gateway.httpUrl}/device/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
     expect(notJson.status).toBe(400);
@@ -89,7 +87,28 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     await watched;
     expect(seen).toEqual(['CHALLENGE_STATUS_PENDING', 'CHALLENGE_STATUS_APPROVED']);
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: true });
+    // Reported once: a replayed VerifyChallenge completes no second login.
+    await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.FAILED_PRECONDITION);
     expect((await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code })).status).toBe(409);
+  });
+
+  it('reports a pending push as ok=false without using an attempt, and a denial as ok=false', async () => {
+    const device = await enrolledDevice('pam');
+    const challenge = await client.startChallenge({ user_id: 'pam' });
+    expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: false, attempts_remaining: 5, challenge: { status: 'CHALLENGE_STATUS_PENDING' } });
+    expect((await device.respond(challenge.id, 'deny')).body).toEqual({ status: 'DENIED' });
+    expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: false, challenge: { status: 'CHALLENGE_STATUS_DENIED' } });
+  });
+
+  it('refuses to report an approval while the user is locked by a fraud report on another push', async () => {
+    const device = await enrolledDevice('ivy');
+    const approved = await client.startChallenge({ user_id: 'ivy' });
+    expect((await device.respond(approved.id, 'approve', { binding_code: approved.binding_code })).body).toEqual({ status: 'APPROVED' });
+    const fraud = await client.startChallenge({ user_id: 'ivy' });
+    expect((await device.respond(fraud.id, 'deny', { fraud: true })).body).toEqual({ status: 'DENIED' });
+    const locked = await grpcError(client.verifyChallenge({ challenge_id: approved.id, code: '' }), status.RESOURCE_EXHAUSTED);
+    expect(locked.metadata.get('reason')).toEqual(['locked']);
+    expect(Number(locked.metadata.get('retry-after')[0])).toBeGreaterThan(0);
   });
 
   it('counts a wrong number as a failed attempt (403 binding_mismatch)', async () => {

@@ -5,7 +5,6 @@ import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { Authenticator, DeviceApiError, MemoryDeviceStore } from '@mfa/authenticator-sdk';
 import { FcmFake } from '@mfa/fakes';
-import { createBullConnection } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createPushWorker } from '../../push-worker/src/push-worker.worker';
 import { startGateway, type RunningGateway } from './gateway-harness';
@@ -20,7 +19,6 @@ describe('push approvals with the authenticator SDK and FCM', () => {
   let fcm: FcmFake;
   let worker: StartedWorker;
   let credentialsDir: string;
-  const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
   beforeAll(async () => {
     fcm = new FcmFake();
@@ -33,10 +31,7 @@ describe('push approvals with the authenticator SDK and FCM', () => {
   });
   afterAll(async () => {
     await worker.close();
-    const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
     await gateway.close();
-    if (keys.length) await connection.del(...keys);
-    connection.disconnect();
     await fcm.stop();
     rmSync(credentialsDir, { recursive: true, force: true });
   });

@@ -53,6 +53,7 @@ export class ChallengeFactory {
       createdAt: now,
       expiresAt: now + tenant.policy.otpTtlSeconds * 1000,
       resolvedAt: null,
+      redeemedAt: null,
     });
     await new ChallengeRepository(manager).insert(challenge);
     await new AuditRepository(manager).append(

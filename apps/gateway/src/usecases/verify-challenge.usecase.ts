@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { assertCodeShape, failedPrecondition, invalidArgument, isExpired, notFound } from '@mfa/domain';
 import type { EntityManager } from 'typeorm';
-import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
+import { ChallengeRepository, Database, factorDestinationAad, FactorRepository, UserStateRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
@@ -112,14 +112,28 @@ export class VerifyChallengeUseCase {
     return { ok: outcome.ok, challenge: challengeView(outcome.challenge), attemptsRemaining: outcome.challenge.attemptsRemaining };
   }
 
-  /** PUSH and Duo challenges report their outcome to a call without a code; for the others a code is required. */
+  /**
+   * PUSH and Duo challenges are answered elsewhere; a call without a code reports the outcome
+   * (an approval once). For the others a code is required.
+   */
   private async withoutCode(tenant: TenantContext, challengeId: string): Promise<VerifyResult> {
     const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
     if (!found) throw notFound('challenge');
     if (!answeredElsewhere(found.type)) throw invalidArgument('code', 'code is required');
-    // ok when the challenge was approved where it was answered; uses no attempt.
+    // A locked user's approvals do not count, as a right code would not: "this wasn't me" on one
+    // push must also stop a login approved a moment before.
+    const state = await new UserStateRepository(this.database.manager).find(tenant.tenantId, found.userId);
+    if (state) this.lockout.assertNotLocked(state, this.clock.now());
+    if (found.status === 'APPROVED') {
+      // An approval is reported once, as a right code is accepted once: a replayed call must not
+      // complete a second login on the strength of the first one.
+      const redeemed = await new ChallengeRepository(this.database.manager).redeemApproval(found.id, this.clock.now());
+      if (!redeemed) throw failedPrecondition('challenge is no longer pending (approved, and already verified)');
+      return { ok: true, challenge: challengeView(found), attemptsRemaining: found.attemptsRemaining };
+    }
+    // Still pending, or ended otherwise: ok=false with the state; uses no attempt.
     const challenge = await this.getChallenge.viewOf(tenant, found);
-    return { ok: challenge.status === 'APPROVED', challenge, attemptsRemaining: challenge.attemptsRemaining };
+    return { ok: false, challenge, attemptsRemaining: challenge.attemptsRemaining };
   }
 
   /** A code of the wrong shape is malformed input: refused before it can use an attempt. */

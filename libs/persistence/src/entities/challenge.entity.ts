@@ -71,4 +71,8 @@ export class ChallengeEntity {
 
   @Column({ name: 'resolved_at', type: 'bigint', nullable: true, transformer: epochMs })
   resolvedAt!: number | null;
+
+  /** PUSH and Duo: when VerifyChallenge reported the approval made elsewhere; it is reported once. */
+  @Column({ name: 'redeemed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  redeemedAt!: number | null;
 }

@@ -67,6 +67,11 @@ export class ChallengeRepository {
     return query.orderBy('c.expires_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
   }
 
+  /** Marks an approval as reported, once: false when it is not APPROVED or was reported before. */
+  async redeemApproval(id: string, now: number): Promise<boolean> {
+    return (await this.table.update({ id, status: 'APPROVED', redeemedAt: null }, { redeemedAt: now })) > 0;
+  }
+
   /** Moves the delivery status `from` → `to` if it is still `from`; false when it was not. */
   async advanceDelivery(id: string, from: ChallengeEntity['delivery'], to: ChallengeEntity['delivery']): Promise<boolean> {
     return (await this.table.update({ id, delivery: from }, { delivery: to })) > 0;

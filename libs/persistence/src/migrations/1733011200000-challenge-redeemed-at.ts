@@ -1,0 +1,14 @@
+import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+
+/** When a PUSH or Duo approval was reported to the relying service: an approval counts once. */
+export class ChallengeRedeemedAt1733011200000 implements MigrationInterface {
+  name = 'ChallengeRedeemedAt1733011200000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.addColumn('challenges', new TableColumn({ name: 'redeemed_at', type: 'bigint', isNullable: true }));
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropColumn('challenges', 'redeemed_at');
+  }
+}
