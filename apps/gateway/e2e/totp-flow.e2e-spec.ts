@@ -50,6 +50,23 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
     expect((await client.getUserStatus({ user_id: '+14155550199' })).factors[0].display).toBe('+1 *** *** 0199');
   });
 
+  it('replaces an enrollment left unconfirmed for over 10 minutes, keeping newer ones, so abandoned attempts never reach the factor limit', async () => {
+    const abandoned = await client.enrollFactor({ user_id: 'ann', type: 'FACTOR_TYPE_TOTP' });
+    gateway.clock.advance(11 * 60_000);
+    const recent = await client.enrollFactor({ user_id: 'ann', type: 'FACTOR_TYPE_TOTP' });
+    const latest = await client.enrollFactor({ user_id: 'ann', type: 'FACTOR_TYPE_TOTP' });
+    expect((await client.listFactors({ user_id: 'ann' })).factors.map((f) => f.id).sort()).toEqual([recent.factor.id, latest.factor.id].sort());
+    await grpcError(client.confirmEnrollment({ user_id: 'ann', factor_id: abandoned.factor.id, code: totp(abandoned.totp!.secret_base32, gateway.clock.now()) }), status.NOT_FOUND);
+    const audit = await client.listAuditEvents({ user_id: 'ann' });
+    expect(audit.events.find((e) => e.type === 'factor_deleted')).toMatchObject({ factor_id: abandoned.factor.id, details: { type: 'TOTP', cause: 'abandoned_enrollment' } });
+
+    for (let i = 0; i < 25; i++) {
+      gateway.clock.advance(11 * 60_000);
+      await client.enrollFactor({ user_id: 'ann', type: 'FACTOR_TYPE_TOTP' });
+    }
+    expect((await client.listFactors({ user_id: 'ann' })).factors).toHaveLength(1);
+  });
+
   it('refuses a wrong confirmation code and keeps the factor pending', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'bob', type: 'FACTOR_TYPE_TOTP' });
     const wrong = totp(enrollment.totp!.secret_base32, gateway.clock.now() + 10 * STEP_MS);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { blindIndex, blindIndexes, Keyring, newId, newSecretToken } from '@mfa/crypto';
 import {
   AuditEventType,
@@ -119,6 +120,20 @@ export class EnrollFactorUseCase {
     });
   }
 
+  /**
+   * A TOTP or PUSH enrollment left unconfirmed for longer than a push ticket lives was abandoned
+   * (the QR code never scanned, the first code never typed): a new enrollment of the same type
+   * removes it, so abandoned attempts neither pile up in ListFactors nor use up the factor limit.
+   */
+  private async discardAbandonedEnrollments(manager: EntityManager, tenant: TenantContext, userId: string, type: 'TOTP' | 'PUSH', now: number): Promise<void> {
+    const factors = new FactorRepository(manager);
+    const abandoned = (await factors.listForUser(tenant.tenantId, userId)).filter((f) => f.type === type && f.status === 'PENDING' && f.createdAt <= now - ENROLLMENT_TICKET_TTL_MS);
+    for (const factor of abandoned) {
+      await factors.delete(factor.id);
+      await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId, type: AuditEventType.FactorDeleted, factorId: factor.id, details: { type, cause: 'abandoned_enrollment' } }, now);
+    }
+  }
+
   private async assertRoomForFactor(factors: FactorRepository, tenant: TenantContext, userId: string): Promise<void> {
     if ((await factors.countForUser(tenant.tenantId, userId)) >= MAX_FACTORS_PER_USER) {
       throw resourceExhausted('too_many_factors', 0, `a user may hold at most ${MAX_FACTORS_PER_USER} factors`);
@@ -132,6 +147,7 @@ export class EnrollFactorUseCase {
     const factor = this.newFactor(tenant, command, label, now);
     factor.secretEnc = this.keyring.encrypt(secret, factorSecretAad(factor.id));
     await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
+      await this.discardAbandonedEnrollments(manager, tenant, command.userId, 'TOTP', now);
       await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await new FactorRepository(manager).insert(factor);
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type: 'TOTP' } }, now);
@@ -161,6 +177,7 @@ export class EnrollFactorUseCase {
     const ticket = newSecretToken(32);
     const expiresAt = now + ENROLLMENT_TICKET_TTL_MS;
     await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
+      await this.discardAbandonedEnrollments(manager, tenant, command.userId, 'PUSH', now);
       await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await new FactorRepository(manager).insert(factor);
       await new EnrollmentTicketRepository(manager).insert(
