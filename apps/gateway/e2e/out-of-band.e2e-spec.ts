@@ -115,6 +115,15 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(after).toMatchObject({ status: 'CHALLENGE_STATUS_FAILED', reason: 'the phone number is not valid' });
   });
 
+  it('takes back the delivery job of a canceled challenge that no worker has picked up', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'cleo', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550177' });
+    await client.confirmEnrollment({ user_id: 'cleo', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const challenge = await client.startChallenge({ user_id: 'cleo' });
+    await deliveredCode(telephony(), challenge.id); // waiting in the telephony queue: this suite plays the telephony worker
+    expect((await client.cancelChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_CANCELED');
+    expect(await telephony().getJob(JobIds.delivery(challenge.id))).toBeUndefined();
+  });
+
   it('returns the same challenge for a repeated idempotency key and sends one code', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'ida', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550122' });
     await client.confirmEnrollment({ user_id: 'ida', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });

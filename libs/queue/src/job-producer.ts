@@ -57,6 +57,11 @@ export class JobProducer {
     return this.anyExists([this.jobKey(name, jobId)]);
   }
 
+  /** Removes a job that no worker holds; one running now is left to finish. True when it was removed. */
+  async remove(name: ProducedQueue, jobId: string): Promise<boolean> {
+    return (await this.queue(name).remove(jobId)) > 0;
+  }
+
   /** The Redis key of a job (its hash), for existence checks across queues in one command. */
   jobKey(name: ProducedQueue, jobId: string): string {
     return this.queue(name).toKey(jobId);

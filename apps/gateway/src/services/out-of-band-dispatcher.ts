@@ -18,6 +18,14 @@ function deliveryJob(challenge: ChallengeEntity): { queue: ProducedQueue; jobId:
   return { queue: QueueName.Otp, jobId: JobIds.otp(challenge.id) };
 }
 
+/** Every job a challenge's delivery goes through: its own, and for a code the one that sends it. */
+function deliveryJobs(challenge: ChallengeEntity): { queue: ProducedQueue; jobId: string }[] {
+  const jobs = [deliveryJob(challenge)];
+  if (challenge.type === 'SMS' || challenge.type === 'VOICE') jobs.push({ queue: QueueName.Telephony, jobId: JobIds.delivery(challenge.id) });
+  if (challenge.type === 'EMAIL') jobs.push({ queue: QueueName.Email, jobId: JobIds.delivery(challenge.id) });
+  return jobs;
+}
+
 /**
  * Hands a challenge to the worker that delivers it: out-of-band ones to the otp worker, push ones
  * to the push worker; whatever the job needs in secret (address, FCM token) is sealed for it.
@@ -37,11 +45,16 @@ export class OutOfBandDispatcher {
    * delivering worker leaves once the provider accepted it (finished jobs are trimmed in time).
    */
   async isQueued(challenge: ChallengeEntity): Promise<boolean> {
-    const { queue, jobId } = deliveryJob(challenge);
-    const keys = [this.producer.jobKey(queue, jobId), deliveredMarkerKey(this.config.queuePrefix, challenge.id)];
-    if (challenge.type === 'SMS' || challenge.type === 'VOICE') keys.push(this.producer.jobKey(QueueName.Telephony, JobIds.delivery(challenge.id)));
-    if (challenge.type === 'EMAIL') keys.push(this.producer.jobKey(QueueName.Email, JobIds.delivery(challenge.id)));
-    return this.producer.anyExists(keys);
+    const keys = deliveryJobs(challenge).map(({ queue, jobId }) => this.producer.jobKey(queue, jobId));
+    return this.producer.anyExists([...keys, deliveredMarkerKey(this.config.queuePrefix, challenge.id)]);
+  }
+
+  /**
+   * After a cancel: takes back the challenge's jobs no worker has picked up yet, so no code or
+   * push goes out for a challenge nobody can answer any more. A job already running finishes.
+   */
+  async withdraw(challenge: ChallengeEntity): Promise<void> {
+    await Promise.all(deliveryJobs(challenge).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
   }
 
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */
