@@ -7,7 +7,9 @@ import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import type { Logger } from '@mfa/observability';
 import { Clock } from './clock';
+import { LOGGER } from './logger.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
 
@@ -37,6 +39,7 @@ export class OutOfBandDispatcher {
     private readonly keyring: Keyring,
     private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
@@ -50,11 +53,17 @@ export class OutOfBandDispatcher {
   }
 
   /**
-   * After a cancel: takes back the challenge's jobs no worker has picked up yet, so no code or
+   * After a cancel: takes back the challenges' jobs no worker has picked up yet, so no code or
    * push goes out for a challenge nobody can answer any more. A job already running finishes.
    */
-  async withdraw(challenge: ChallengeEntity): Promise<void> {
-    await Promise.all(deliveryJobs(challenge).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+  async withdraw(challenges: ChallengeEntity[]): Promise<void> {
+    const jobs = challenges.filter((c) => c.delivery === 'QUEUED').flatMap(deliveryJobs);
+    try {
+      await Promise.all(jobs.map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+    } catch (error) {
+      // Best effort: the cancel stands whether or not Redis answers now.
+      this.logger.warn({ challengeIds: challenges.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of canceled challenges');
+    }
   }
 
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */

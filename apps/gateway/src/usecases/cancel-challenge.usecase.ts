@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { failedPrecondition, notFound } from '@mfa/domain';
-import type { Logger } from '@mfa/observability';
 import { ChallengeRepository, Database } from '@mfa/persistence';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
-import { LOGGER } from '../services/logger.provider';
 import { OutOfBandDispatcher } from '../services/out-of-band-dispatcher';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
@@ -18,7 +16,6 @@ export class CancelChallengeUseCase {
     private readonly notifier: ChallengeNotifier,
     private readonly dispatcher: OutOfBandDispatcher,
     private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(tenant: TenantContext, challengeId: string): Promise<ChallengeView> {
@@ -35,10 +32,7 @@ export class CancelChallengeUseCase {
     });
     await this.notifier.publish(challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
-    if (outcome.challenge.delivery === 'QUEUED') {
-      // Best effort: the cancel stands whether or not Redis answers now.
-      await this.dispatcher.withdraw(outcome.challenge).catch((error: Error) => this.logger.warn({ challengeId, err: error }, 'could not withdraw the delivery jobs of a canceled challenge'));
-    }
+    await this.dispatcher.withdraw([outcome.challenge]);
     return challengeView(outcome.challenge);
   }
 }

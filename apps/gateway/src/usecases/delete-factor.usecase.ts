@@ -4,6 +4,7 @@ import { AuditRepository, ChallengeRepository, Database, FactorRepository } from
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
+import { OutOfBandDispatcher } from '../services/out-of-band-dispatcher';
 import type { TenantContext } from '../services/tenant-context';
 
 @Injectable()
@@ -12,6 +13,7 @@ export class DeleteFactorUseCase {
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly dispatcher: OutOfBandDispatcher,
     private readonly clock: Clock,
   ) {}
 
@@ -26,8 +28,9 @@ export class DeleteFactorUseCase {
       for (const challenge of pending) await this.lifecycle.settle(manager, challenge, { type: 'cancel' }, now);
       await factors.delete(factor.id);
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId, type: AuditEventType.FactorDeleted, factorId, details: { type: factor.type } }, now);
-      return pending.map((c) => c.id);
+      return pending;
     });
-    for (const challengeId of canceled) await this.notifier.publish(challengeId);
+    for (const challenge of canceled) await this.notifier.publish(challenge.id);
+    await this.dispatcher.withdraw(canceled);
   }
 }
