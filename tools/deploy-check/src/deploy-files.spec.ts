@@ -105,6 +105,18 @@ describe('docker-compose.yml', () => {
   it('publishes no host port for workers, so they scale with --scale', () => {
     for (const app of APPS.filter((a) => a !== 'gateway')) expect(compose.services[app].ports).toBeUndefined();
   });
+
+  it('requires PUBLIC_BASE_URL instead of defaulting it to a loopback address phones cannot reach', () => {
+    expect((compose.services.gateway.environment as Record<string, string>).PUBLIC_BASE_URL).toMatch(/^\$\{PUBLIC_BASE_URL:\?.+\}$/);
+  });
+
+  it('hands the push worker its service account as a secret file that GOOGLE_APPLICATION_CREDENTIALS names', () => {
+    const push = compose.services['push-worker'];
+    const path = (push.environment as Record<string, string>).GOOGLE_APPLICATION_CREDENTIALS;
+    const secret = path.replace(/^\/run\/secrets\//, '');
+    expect(push.secrets).toContain(secret);
+    expect((compose as unknown as { secrets: Record<string, unknown> }).secrets[secret]).toBeDefined();
+  });
 });
 
 describe('Kubernetes manifests', () => {
@@ -149,6 +161,26 @@ describe('Kubernetes manifests', () => {
       expect(container.resources?.requests).toBeDefined();
       expect(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === app)).toBe(true);
     }
+  });
+
+  it('sets PUBLIC_BASE_URL for the gateway (a placeholder the operator replaces, never loopback)', () => {
+    const config = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mfa-config') as unknown as { data: Record<string, string> };
+    const url = new URL(config.data.PUBLIC_BASE_URL);
+    expect(url.protocol).toBe('https:');
+    expect(url.hostname).not.toMatch(/^(127\.|localhost$|\[::1\]$)/);
+  });
+
+  it('mounts the push worker\'s service account read-only from a Secret at the file GOOGLE_APPLICATION_CREDENTIALS names', () => {
+    interface Container { env?: { name: string; value?: string }[]; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }
+    interface PodSpec { containers: Container[]; volumes?: { name: string; secret?: { secretName: string; items?: { key: string; path: string }[] } }[] }
+    const deployment = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn).find((o) => o.kind === 'Deployment' && o.metadata.name === 'push-worker') as unknown as { spec: { template: { spec: PodSpec } } };
+    const pod = deployment.spec.template.spec;
+    const path = pod.containers[0].env?.find((e) => e.name === 'GOOGLE_APPLICATION_CREDENTIALS')?.value ?? '';
+    const mount = pod.containers[0].volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    expect(volume?.secret?.secretName).toBeTruthy();
+    expect(volume?.secret?.items?.map((i) => i.path)).toContain(path.slice(`${mount?.mountPath}/`.length));
   });
 
   it('autoscales each worker on the depth of its own queue', () => {

@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Keyring, loadOrCreateDevSecret } from '@mfa/crypto';
 import { DuoFake, FcmFake, SmtpFake, TwilioFake } from '@mfa/fakes';
+import { describeExit, STOP_TIMEOUT_MS, stoppedCleanly } from './app-stop';
+import { developmentEncryptionKey } from './development-keys';
 
 /**
  * `npm start`: the gateway and every worker on embedded defaults. Where a provider's settings are
  * absent it starts the bundled loopback fake and points the worker at it, so the whole flow works
- * on one machine; the fakes' pages show what was "sent". SIGTERM or SIGINT stops everything.
+ * on one machine; the fakes' pages show what was "sent". With NODE_ENV=production it fills in
+ * nothing: the apps' own checks stop a start that lacks a required setting. SIGTERM or SIGINT
+ * stops everything; the exit code is 0 only when every app stopped cleanly.
  */
 interface AppSpec {
   name: string;
@@ -17,7 +20,7 @@ interface AppSpec {
 
 const distRoot = join(__dirname, '..', '..', '..');
 const basePort = Number(process.env.HTTP_PORT ?? 3000);
-const STOP_TIMEOUT_MS = 20_000;
+const production = process.env.NODE_ENV === 'production';
 
 /** API.md §6: the workers take the ports after the gateway's. */
 const APPS: AppSpec[] = [
@@ -38,6 +41,10 @@ function say(line: string): void {
   process.stdout.write(`[dev] ${line}\n`);
 }
 
+function warn(line: string): void {
+  process.stderr.write(`[dev] warning: ${line}\n`);
+}
+
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
   let buffered = '';
   stream.setEncoding('utf8');
@@ -47,13 +54,25 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
     buffered = lines.pop() ?? '';
     for (const line of lines) out.write(`[${name}] ${line}\n`);
   });
+  stream.on('end', () => {
+    if (buffered) out.write(`[${name}] ${buffered}\n`);
+  });
 }
 
 /** Development defaults shared by every app, so they agree on keys and providers. */
 async function sharedEnvironment(): Promise<Record<string, string | undefined>> {
   const env: Record<string, string | undefined> = { ...process.env };
+  if (production) {
+    // Development keys or fakes here would let a production start run on them without a word.
+    say('NODE_ENV=production: no development keys, no provider fakes; every setting comes from the environment');
+    return env;
+  }
   const dataDir = env.MFA_DATA_DIR ?? '.data';
-  env.MFA_ENCRYPTION_KEYS ||= loadOrCreateDevSecret(dataDir, 'encryption-keys', () => Keyring.generateSpec('dev1'));
+  if (!env.MFA_ENCRYPTION_KEYS) {
+    const key = developmentEncryptionKey(dataDir);
+    env.MFA_ENCRYPTION_KEYS = key.spec;
+    warn(key.warning);
+  }
 
   if (!env.TWILIO_ACCOUNT_SID) {
     const twilio = new TwilioFake({ port: Number(env.FAKE_TWILIO_PORT ?? basePort + 10) });
@@ -100,14 +119,20 @@ function start(app: AppSpec, env: Record<string, string | undefined>): void {
   children.set(app.name, child);
   prefixLines(app.name, child.stdout!, process.stdout);
   prefixLines(app.name, child.stderr!, process.stderr);
-  child.on('exit', (code, signal) => {
+  // 'close', not 'exit': the app's last lines (a start-up error, say) are forwarded by then.
+  child.on('close', (code, signal) => {
     children.delete(app.name);
+    const exit = { code, signal };
     if (!stopping) {
-      process.stderr.write(`[dev] ${app.name} exited (${signal ?? code}); stopping everything\n`);
+      process.stderr.write(`[dev] ${app.name} exited (${describeExit(exit)}); stopping everything\n`);
       void stopAll(1);
-    } else if (children.size === 0) {
-      void finish();
+      return;
     }
+    if (!stoppedCleanly(exit)) {
+      process.stderr.write(`[dev] ${app.name} did not stop cleanly (${describeExit(exit)})\n`);
+      exitCode = 1;
+    }
+    if (children.size === 0) void finish();
   });
 }
 
@@ -121,8 +146,10 @@ async function stopAll(code: number): Promise<void> {
   stopping = true;
   exitCode = code;
   if (children.size === 0) return finish();
+  say(`stopping ${[...children.keys()].join(', ')}`);
   for (const child of children.values()) child.kill('SIGTERM');
   setTimeout(() => {
+    process.stderr.write(`[dev] still running ${STOP_TIMEOUT_MS} ms after SIGTERM, killed: ${[...children.keys()].join(', ')}\n`);
     for (const child of children.values()) child.kill('SIGKILL');
     process.exit(1);
   }, STOP_TIMEOUT_MS).unref();

@@ -17,7 +17,7 @@ export interface GatewayConfig {
   publicBaseUrl: string;
   /** Abuse limits on code sends (MFA_SEND_LIMIT_PER_DESTINATION / _PER_USER / _PER_TENANT, `count/seconds`). */
   sendLimits: SendLimits;
-  /** Notes for the operator (development defaults in use), logged at start. */
+  /** Notes for the operator (development defaults in use, production settings that look wrong), logged at start as warnings. */
   notices: string[];
 }
 
@@ -56,6 +56,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     if (production) throw new ConfigError('MFA_ADMIN_TOKEN is required when NODE_ENV=production');
     adminToken = loadOrCreateDevSecret(dataDir, 'admin-token', () => newSecretToken(24));
   }
+  if (production && adminToken.length < 16) throw new ConfigError('MFA_ADMIN_TOKEN must be at least 16 characters when NODE_ENV=production');
 
   let bootstrapApiKey = env.MFA_BOOTSTRAP_API_KEY || undefined;
   if (!bootstrapApiKey && !production) {
@@ -75,6 +76,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError((error as Error).message);
   }
 
+  const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
+  if (production) {
+    const problem = publicBaseUrlProblem(env.PUBLIC_BASE_URL);
+    if (problem) notices.push(`PUBLIC_BASE_URL ${problem}: push enrollment URIs send phones to ${publicBaseUrl}, which they cannot reach; set it to the public https:// address at which devices reach this gateway's HTTP port`);
+  }
+
   return {
     production,
     grpcPort: port(env, 'GRPC_PORT', 50051),
@@ -86,9 +93,24 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     adminToken,
     issuer: env.MFA_ISSUER || 'MFA Gateway',
     sendLimits: sendLimitsFrom(env),
-    publicBaseUrl: (env.PUBLIC_BASE_URL || `http://127.0.0.1:${httpPort}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     notices,
   };
+}
+
+/**
+ * Why a production PUBLIC_BASE_URL cannot be what phones use, if it cannot. API.md keeps the
+ * loopback default, so this is a warning, not a refusal to start.
+ */
+export function publicBaseUrlProblem(raw: string | undefined): string | undefined {
+  if (!raw) return 'is not set';
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return `"${raw}" is not an http(s) URL`;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === '::') return `points at a loopback address (${url.host})`;
+  // The manifests ship an example.com placeholder; reserved names (RFC 2606) never reach a phone.
+  if (/(^|\.)example\.(com|net|org)$/.test(host) || /\.(example|invalid|test)$/.test(host)) return `is still a placeholder (${url.host})`;
+  return undefined;
 }
 
 function sendLimitsFrom(env: Env): SendLimits {

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@mfa/crypto';
+import { developmentBanner } from './development-banner';
+import { loadGatewayConfig, publicBaseUrlProblem } from './gateway-config';
+
+const production = (overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://mfa@db/mfa',
+  MFA_ENCRYPTION_KEYS: Keyring.generateSpec('k1'),
+  MFA_ADMIN_TOKEN: 'a'.repeat(32),
+  PUBLIC_BASE_URL: 'https://mfa.acme.io',
+  ...overrides,
+});
+
+describe('gateway configuration in production', () => {
+  it('starts with every required setting and no warning', () => {
+    const config = loadGatewayConfig(production());
+    expect(config.production).toBe(true);
+    expect(config.publicBaseUrl).toBe('https://mfa.acme.io');
+    expect(config.notices).toEqual([]);
+  });
+
+  it.each(['x', 'fifteen-chars!!'])('refuses an admin token shorter than 16 characters (%s) with one line naming MFA_ADMIN_TOKEN', (token) => {
+    expect(() => loadGatewayConfig(production({ MFA_ADMIN_TOKEN: token }))).toThrow(/^MFA_ADMIN_TOKEN must be at least 16 characters when NODE_ENV=production$/);
+  });
+
+  it('accepts an admin token of 16 characters', () => {
+    expect(loadGatewayConfig(production({ MFA_ADMIN_TOKEN: 'sixteen-chars!!!' })).adminToken).toBe('sixteen-chars!!!');
+  });
+
+  it('still requires MFA_ADMIN_TOKEN and MFA_ENCRYPTION_KEYS', () => {
+    expect(() => loadGatewayConfig(production({ MFA_ADMIN_TOKEN: undefined }))).toThrow('MFA_ADMIN_TOKEN is required when NODE_ENV=production');
+    expect(() => loadGatewayConfig(production({ MFA_ENCRYPTION_KEYS: undefined }))).toThrow('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
+  });
+
+  it.each([
+    ['unset', undefined, 'is not set'],
+    ['the loopback default', 'http://127.0.0.1:3000', 'loopback'],
+    ['localhost', 'http://localhost:3000/', 'loopback'],
+    ['IPv6 loopback', 'http://[::1]:3000', 'loopback'],
+    ['the manifests\' placeholder', 'https://mfa.example.com', 'placeholder'],
+  ])('warns, but starts, when PUBLIC_BASE_URL is %s: phones could not reach enrollment URIs', (_case, value, reason) => {
+    const config = loadGatewayConfig(production({ PUBLIC_BASE_URL: value }));
+    expect(config.notices).toHaveLength(1);
+    expect(config.notices[0]).toMatch(/^PUBLIC_BASE_URL /);
+    expect(config.notices[0]).toContain(reason);
+    expect(config.notices[0]).toContain(config.publicBaseUrl);
+  });
+});
+
+describe('PUBLIC_BASE_URL check', () => {
+  it.each(['https://mfa.acme.io', 'https://10.0.0.5:8443/base', 'http://mfa.internal.corp'])('accepts %s', (url) => {
+    expect(publicBaseUrlProblem(url)).toBeUndefined();
+  });
+
+  it('names a value that is not an http(s) URL', () => {
+    expect(publicBaseUrlProblem('mfa.acme.io')).toBe('"mfa.acme.io" is not an http(s) URL');
+  });
+});
+
+describe('gateway configuration in development', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('accepts a short admin token and a loopback PUBLIC_BASE_URL without a warning about them', () => {
+    const config = loadGatewayConfig({ MFA_DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: Keyring.generateSpec('d1'), MFA_ADMIN_TOKEN: 'x' });
+    expect(config.adminToken).toBe('x');
+    expect(config.publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(config.notices).toEqual([]);
+  });
+
+  it('prints the generated API key and admin token together at start', () => {
+    const env = { MFA_DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: Keyring.generateSpec('d1') };
+    const config = loadGatewayConfig(env);
+    const banner = developmentBanner(config, env) ?? '';
+    expect(banner).toContain(`API key (tenant "default"): ${config.bootstrapApiKey}`);
+    expect(banner).toContain(`Admin token (queue dashboard /admin/queues, MFA_ADMIN_TOKEN): ${config.adminToken}`);
+    expect(config.adminToken.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('does not echo credentials the operator set, nor print anything in production', () => {
+    const env = { MFA_DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: Keyring.generateSpec('d1'), MFA_BOOTSTRAP_API_KEY: 'mfa_set_by_operator_1234', MFA_ADMIN_TOKEN: 'set-by-operator-token' };
+    expect(developmentBanner(loadGatewayConfig(env), env)).toBeUndefined();
+    const onlyKeySet = { ...env, MFA_ADMIN_TOKEN: undefined };
+    const banner = developmentBanner(loadGatewayConfig(onlyKeySet), onlyKeySet) ?? '';
+    expect(banner).not.toContain('mfa_set_by_operator_1234');
+    expect(banner).toContain('Admin token');
+    const prod = production();
+    expect(developmentBanner(loadGatewayConfig(prod), prod)).toBeUndefined();
+  });
+});
