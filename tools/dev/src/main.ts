@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuoFake, FcmFake, SmtpFake, TwilioFake } from '@mfa/fakes';
+import { maskEmail, maskPhoneNumber } from '@mfa/domain';
 import { describeExit, STOP_TIMEOUT_MS, stoppedCleanly } from './app-stop';
 import { developmentEncryptionKey } from './development-keys';
 
@@ -79,8 +80,9 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     await twilio.start();
     stoppables.push(twilio);
     Object.assign(env, { TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: env.TWILIO_FROM_NUMBER ?? '+15005550006', TWILIO_API_BASE_URL: twilio.url });
-    twilio.onMessage((m) => say(`twilio fake: SMS to ${m.to.slice(0, -4).replace(/\d/g, '*')}${m.to.slice(-4)}: ${m.body}`));
-    twilio.onCall((c) => say(`twilio fake: call to ${c.to.slice(0, -4).replace(/\d/g, '*')}${c.to.slice(-4)}: ${c.twiml ?? c.url ?? ''}`));
+    // The code is what this echo is for (no phone here); the number and address stay masked as in every log.
+    twilio.onMessage((m) => say(`twilio fake: SMS to ${maskPhoneNumber(m.to)}: ${m.body}`));
+    twilio.onCall((c) => say(`twilio fake: call to ${maskPhoneNumber(c.to)}: ${c.twiml ?? c.url ?? ''}`));
     say(`no TWILIO_ACCOUNT_SID: SMS and calls go to the loopback Twilio fake, see ${twilio.url}/`);
   }
   if (!env.SMTP_URL) {
@@ -89,7 +91,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     stoppables.push(smtp);
     env.SMTP_URL = smtp.url;
     env.MAIL_FROM ||= '"MFA Gateway" <no-reply@mfa.localhost>';
-    smtp.onMail((m) => say(`smtp fake: mail to ${m.to.join(', ')}: ${m.subject}\n${m.text ?? ''}`));
+    smtp.onMail((m) => say(`smtp fake: mail to ${m.to.map(maskEmail).join(', ')}: ${m.subject}\n${m.text ?? ''}`));
     say(`no SMTP_URL: e-mail goes to the loopback SMTP fake at ${smtp.url}`);
   }
   if (!env.FIREBASE_PROJECT_ID) {
