@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
-import { isFinalStatus } from '@mfa/domain';
+import { DomainError, DomainErrorCode, isFinalStatus } from '@mfa/domain';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import type { TenantContext } from '../services/tenant-context';
@@ -65,10 +65,11 @@ export class WatchChallengeUseCase implements BeforeApplicationShutdown {
   }
 
   /**
-   * On shutdown, open streams end (the gRPC server waits for them otherwise): a client simply
-   * watches again, on any replica, and gets the current state first.
+   * On shutdown, open streams end (the gRPC server waits for them otherwise) with UNAVAILABLE,
+   * not OK: a stream ends OK only after a final status, and UNAVAILABLE tells the client to
+   * watch again, on another replica, where it gets the current state first.
    */
   beforeApplicationShutdown(): void {
-    for (const subscriber of this.open) subscriber.complete();
+    for (const subscriber of this.open) subscriber.error(new DomainError(DomainErrorCode.Unavailable, 'gateway is shutting down, watch again'));
   }
 }
