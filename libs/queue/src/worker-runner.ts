@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { RedisConnection } from './redis-connection';
+import { connectionLogger, type RedisConnection } from './redis-connection';
+import { logConnectionErrors } from './redis-error-log';
 import type { QueueName } from './queue-names';
 import { JITTERED_BACKOFF, jitteredBackoff, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './retry-policy';
 
@@ -30,8 +31,51 @@ export interface WorkerRunnerOptions<T, R = void> {
 
 export interface RunningWorker {
   worker: Worker;
-  /** Stops taking jobs, lets the ones in flight finish (or hand back), then closes. */
+  /**
+   * Stops taking jobs, lets the ones in flight finish (or hand back), then closes. With Redis
+   * unreachable it closes at once instead (see `closeWorker`).
+   */
   close(): Promise<void>;
+}
+
+/** How long a draining worker keeps waiting for Redis to come back once it has become unreachable. */
+export const UNREACHABLE_REDIS_GRACE_MS = 2_000;
+const REDIS_CHECK_MS = 100;
+
+const isReachable = (connection: RedisConnection): boolean => connection.status === 'ready';
+
+/**
+ * Closes a worker: stops taking jobs, aborts `stopping`, and waits for the jobs in flight. BullMQ
+ * needs Redis for that and would wait for it without end, so while Redis is unreachable (when the
+ * close starts, or for `graceMs` during the wait) nothing is waited for: an in-flight job can
+ * neither report its outcome nor be handed back; its lock lapses and a worker retries it as stalled.
+ */
+export async function closeWorker(worker: Worker, connection: RedisConnection, stopping: AbortController, graceMs = UNREACHABLE_REDIS_GRACE_MS): Promise<void> {
+  if (!isReachable(connection)) {
+    stopping.abort();
+    await worker.close(true);
+    return;
+  }
+  const closing = worker.close(); // stops taking jobs first, so none starts after the abort
+  stopping.abort();
+  let unreachableSince: number | undefined;
+  let check: NodeJS.Timeout | undefined;
+  const redisGone = new Promise<'gone'>((resolve) => {
+    check = setInterval(() => {
+      if (isReachable(connection)) unreachableSince = undefined;
+      else if (unreachableSince === undefined) unreachableSince = Date.now();
+      else if (Date.now() - unreachableSince >= graceMs) resolve('gone');
+    }, REDIS_CHECK_MS);
+  });
+  try {
+    if ((await Promise.race([closing.then(() => 'closed' as const), redisGone])) === 'gone') {
+      // Left behind: it ends if Redis comes back, and the app exits next anyway.
+      closing.catch(() => undefined);
+      connectionLogger(connection).warn({ queue: worker.name, unreachableForMs: graceMs }, 'Redis unreachable while draining: stopped waiting for jobs in flight');
+    }
+  } finally {
+    clearInterval(check);
+  }
 }
 
 /** One BullMQ worker with the project's retry, stall and shutdown behaviour. */
@@ -69,16 +113,9 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
     if (!job || error instanceof WaitingError || error instanceof DelayedError) return;
     options.onOutcome?.(job.finishedOn ? 'failed' : 'retry', job, error);
   });
-  // Connection errors are retried by ioredis; listening keeps them from crashing the process.
-  worker.on('error', () => undefined);
-  return {
-    worker,
-    close: async () => {
-      const closing = worker.close(); // stops taking jobs first, so none starts after the abort
-      stopping.abort();
-      await closing;
-    },
-  };
+  // The worker re-emits its connections' errors (ioredis retries them) and its own: logged, throttled.
+  logConnectionErrors(worker, { logger: connectionLogger(options.connection), connection: `worker ${options.queue}`, readySource: options.connection });
+  return { worker, close: () => closeWorker(worker, options.connection, stopping) };
 }
 
 /** True when BullMQ will not run this job again after the error. */

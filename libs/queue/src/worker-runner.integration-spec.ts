@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createLogger } from '@mfa/observability';
+import { freePort } from '@mfa/testing';
+import { createBullConnection, type RedisConnection } from './redis-connection';
+import { QueueName } from './queue-names';
+import { runWorker, UNREACHABLE_REDIS_GRACE_MS, type RunningWorker } from './worker-runner';
+
+const passThrough = (data: unknown): unknown => data;
+/** The outages here are on purpose: their (throttled) error lines would only clutter the output. */
+const quiet = createLogger('worker-runner-spec', undefined, 'silent');
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A redis-server of the test's own, to SIGKILL under a draining worker (the shared Redis is never touched). */
+class OwnRedis {
+  private child: ChildProcess | undefined;
+  private port = 0;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.port ||= await freePort();
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === 'PONG') return this;
+      } catch {
+        await sleep(50);
+      } finally {
+        probe.disconnect();
+      }
+    }
+    throw new Error('redis-server did not start');
+  }
+
+  kill(): void {
+    this.child?.kill('SIGKILL');
+  }
+}
+
+describe('closing a worker (SIGTERM)', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const start = (connection: RedisConnection, prefix: string, handle: () => Promise<void>): RunningWorker =>
+    runWorker({ queue: QueueName.Otp, prefix, connection, concurrency: 2, parse: passThrough, handle });
+
+  it('with Redis up, waits for the job in flight and records its outcome', async () => {
+    const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {}, quiet);
+    const prefix = `{mfa-close-${Date.now()}}`;
+    const queue = new Queue(QueueName.Otp, { connection, prefix });
+    cleanups.push(() => connection.disconnect(), () => queue.obliterate({ force: true }).then(() => queue.close()));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let finished = false;
+    const worker = start(connection, prefix, async () => {
+      started();
+      await sleep(1_000);
+      finished = true;
+    });
+    const job = await queue.add('otp', { n: 1 });
+    await running;
+    await worker.close();
+    expect(finished).toBe(true);
+    expect(await queue.getJobState(job.id!)).toBe('completed');
+  });
+
+  it('with Redis unreachable, returns at once instead of waiting for Redis', async () => {
+    const connection = createBullConnection(`redis://127.0.0.1:${await freePort()}`, {}, quiet);
+    cleanups.push(() => connection.disconnect());
+    const worker = start(connection, '{mfa-close-unreachable}', async () => undefined);
+    await sleep(500);
+    const closingAt = Date.now();
+    await worker.close();
+    expect(Date.now() - closingAt).toBeLessThan(1_000);
+  });
+
+  it('with Redis gone during the drain, stops waiting for the job in flight after a short grace', async () => {
+    const redis = await new OwnRedis().start();
+    cleanups.push(() => redis.kill());
+    const connection = createBullConnection(redis.url, {}, quiet);
+    cleanups.push(() => connection.disconnect());
+    const queue = new Queue(QueueName.Otp, { connection, prefix: '{mfa-close-gone}' });
+    queue.on('error', () => undefined);
+    cleanups.push(() => queue.close());
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    // A provider call that ignores the abort and answers only after the test.
+    let answer!: () => void;
+    const worker = start(connection, '{mfa-close-gone}', async () => {
+      started();
+      await new Promise<void>((resolve) => (answer = resolve));
+    });
+    await queue.add('otp', { n: 1 });
+    await running;
+    const closingAt = Date.now();
+    const closing = worker.close();
+    redis.kill();
+    await closing;
+    expect(Date.now() - closingAt).toBeLessThan(UNREACHABLE_REDIS_GRACE_MS + 2_000);
+
+    // Redis back: the close the app stopped waiting for ends too (in an app, the process has exited).
+    const closed = new Promise<void>((resolve) => worker.worker.once('closed', () => resolve()));
+    await redis.start();
+    answer();
+    await closed;
+  });
+});
