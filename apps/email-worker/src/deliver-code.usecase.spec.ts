@@ -52,7 +52,7 @@ function setup() {
   const events: { jobId: string; payload: ChallengeEventJob }[] = [];
   const markers = new MemoryMarkers();
   const provider = new ScriptedProvider();
-  const metrics = new WorkerMetrics(createMetricsRegistry('email-worker-test'));
+  const metrics = new WorkerMetrics(createMetricsRegistry());
   let now = NOW;
   const usecase = new DeliverCodeUseCase({
     keyring,

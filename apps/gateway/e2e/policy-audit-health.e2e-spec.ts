@@ -192,6 +192,9 @@ describe.each(['sqlite', 'postgres'] as const)('policy, audit trail, health and 
       expect(lines.some((l) => l.startsWith('mfa_grpc_requests_total{') && l.includes('method="VerifyChallenge"') && l.includes('code="OK"'))).toBe(true);
       expect(metrics).toMatch(/^mfa_grpc_request_duration_seconds_bucket\{[^}]*method="VerifyChallenge"/m);
       expect(metrics).toMatch(/^mfa_challenges_total\{[^}]*type="TOTP"/m);
+      // Exactly the labels API.md §7 names: nothing added to every series.
+      expect(metrics).toMatch(/^mfa_lockouts_total \d+$/m);
+      expect(metrics).toMatch(/^mfa_grpc_requests_total\{method="VerifyChallenge",code="OK"\} \d+$/m);
       expect(metrics).toMatch(/^mfa_verify_attempts_total\{[^}]*type="TOTP"/m);
       expect(metrics).toMatch(/^process_cpu_user_seconds_total/m);
     });

@@ -1,9 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One registry per process, with the default Node.js process metrics. */
-export function createMetricsRegistry(service: string): Registry {
+/**
+ * One registry per process, with the default Node.js process metrics. No label is added to every
+ * series: API.md §7 fixes each metric's labels, and Prometheus tells the processes apart by their
+ * scrape target (job, instance).
+ */
+export function createMetricsRegistry(): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;
 }

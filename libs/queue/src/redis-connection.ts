@@ -1,8 +1,33 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import { createLogger, type Logger } from '@mfa/observability';
 import { DEFAULT_QUEUE_PREFIX } from './queue-names';
+import { logConnectionErrors } from './redis-error-log';
 
 /** A connection to one server (or a Sentinel-managed group) or to a Redis Cluster: every caller here takes either. */
 export type RedisConnection = Redis | Cluster;
+
+const UNSUPPORTED_SCHEME = 'REDIS_URL must start with redis://, rediss://, redis-sentinel:// or redis-cluster://';
+
+const isPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535;
+
+/** `redis[s]://[[user]:password@]host[:port][/db][?options]`, as ioredis reads it. */
+function checkServerUrl(url: string): void {
+  const scheme = url.slice(0, url.indexOf('://') + 3);
+  const authority = url.slice(scheme.length).split(/[/?#]/, 1)[0];
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const bracketed = hostPort.startsWith('['); // an IPv6 address: [::1]:6379
+  const portAt = bracketed ? (hostPort.includes(']:') ? hostPort.indexOf(']:') + 1 : -1) : hostPort.lastIndexOf(':');
+  const host = portAt >= 0 ? hostPort.slice(0, portAt) : hostPort;
+  if (!host || host === '[]') throw new Error(`REDIS_URL ${scheme} needs a host: ${scheme}[[user]:password@]host[:port][/db]`);
+  if (portAt >= 0 && !isPort(hostPort.slice(portAt + 1))) throw new Error(`REDIS_URL ${scheme}: the port must be a number from 1 to 65535`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`REDIS_URL is not a valid ${scheme} URL: ${scheme}[[user]:password@]host[:port][/db]`);
+  }
+  if (!/^(\/\d*)?$/.test(parsed.pathname)) throw new Error(`REDIS_URL ${scheme}: the path must be a database number, e.g. /0`);
+}
 
 /**
  * `REDIS_URL` names one server (`redis://` or `rediss://`), a Sentinel-managed group
@@ -11,9 +36,14 @@ export type RedisConnection = Redis | Cluster;
  * (`redis-cluster://[:password@]host:port[,host:port…]`: any of its nodes; the clients learn the
  * rest and follow slot moves and failovers). Every key of the project starts with the hash-tagged
  * `QUEUE_PREFIX` (`{mfa}`), so a queue's keys and each script's keys share one slot.
+ * Any other URL throws (with a message that never quotes it: it may hold a password).
  */
 export function redisConnectionOptions(url: string): { url?: string; options: RedisOptions } {
-  if (!url.startsWith('redis-sentinel://')) return { url, options: {} };
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    checkServerUrl(url);
+    return { url, options: {} };
+  }
+  if (!url.startsWith('redis-sentinel://')) throw new Error(UNSUPPORTED_SCHEME);
   const rest = url.slice('redis-sentinel://'.length);
   const at = rest.lastIndexOf('@');
   const credentials = at >= 0 ? rest.slice(0, at) : '';
@@ -21,11 +51,13 @@ export function redisConnectionOptions(url: string): { url?: string; options: Re
   const [name, query = ''] = pathAndQuery.split('?', 2);
   if (!hosts || !name) throw new Error('REDIS_URL redis-sentinel:// needs host:port[,host:port…]/<master name>');
   const sentinels = hosts.split(',').map((entry) => {
-    const [host, port = '26379'] = entry.split(':');
+    const [host, port = '26379', extra] = entry.split(':');
+    if (!host || extra !== undefined || !isPort(port)) throw new Error(`REDIS_URL redis-sentinel://: "${entry}" is not host:port`);
     return { host, port: Number(port) };
   });
   const password = credentials.includes(':') ? decodeURIComponent(credentials.slice(credentials.indexOf(':') + 1)) : undefined;
   const db = Number(new URLSearchParams(query).get('db') ?? 0);
+  if (!Number.isInteger(db) || db < 0) throw new Error('REDIS_URL redis-sentinel://: db must be a database number, e.g. ?db=0');
   return { options: { sentinels, name: decodeURIComponent(name), ...(password ? { password, sentinelPassword: password } : {}), db } };
 }
 
@@ -59,16 +91,38 @@ export function clusterPrefixProblem(url: string, prefix: string): string | unde
   return `QUEUE_PREFIX "${prefix}" has no {hash tag}: on a Redis Cluster (REDIS_URL redis-cluster://) use one, e.g. {mfa}`;
 }
 
-/** `REDIS_URL` and `QUEUE_PREFIX` with their defaults, as every app reads them; throws on a cluster URL with a prefix it cannot use. */
+/**
+ * `REDIS_URL` and `QUEUE_PREFIX` with their defaults, as every app reads them; throws, for the
+ * app's configuration to stop the start with one line, on a URL the clients cannot use (scheme,
+ * host, port) and on a cluster URL with a prefix it cannot use.
+ */
 export function redisSettingsFromEnv(env: Record<string, string | undefined>): { redisUrl: string; queuePrefix: string } {
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   const queuePrefix = env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
+  if (isClusterUrl(redisUrl)) redisClusterNodes(redisUrl);
+  else redisConnectionOptions(redisUrl);
   const problem = clusterPrefixProblem(redisUrl, queuePrefix);
   if (problem) throw new Error(problem);
   return { redisUrl, queuePrefix };
 }
 
-function connect(url: string, options: RedisOptions): RedisConnection {
+/** Each connection's error log, so its duplicates and the BullMQ workers on it log to the same app logger. */
+const errorLogs = new WeakMap<RedisConnection, { logger: Logger; name: string }>();
+let defaultLogger: Logger | undefined;
+
+/** The logger `connection` reports its errors to: its app's, or for a connection made without one, a `redis` logger. */
+export function connectionLogger(connection: RedisConnection): Logger {
+  return errorLogs.get(connection)?.logger ?? (defaultLogger ??= createLogger('redis'));
+}
+
+/** Every connection made here logs its errors (throttled, one JSON line each) from the start. */
+function withErrorLog(connection: RedisConnection, name: string, logger: Logger = connectionLogger(connection)): RedisConnection {
+  errorLogs.set(connection, { logger, name });
+  logConnectionErrors(connection, { logger, connection: name });
+  return connection;
+}
+
+function open(url: string, options: RedisOptions): RedisConnection {
   if (isClusterUrl(url)) {
     const { nodes, username, password } = redisClusterNodes(url);
     // Reconnecting, the offline queue and the ready check are the cluster's; the rest is each node connection's.
@@ -88,14 +142,16 @@ function connect(url: string, options: RedisOptions): RedisConnection {
 /**
  * A connection for BullMQ. Workers block on Redis and must never give up on a command
  * (`maxRetriesPerRequest: null`); reconnects back off up to 2 s, so a Redis restart is survived.
+ * Its errors go to `logger` (the app's), throttled, as for every connection made here.
  */
-export function createBullConnection(url: string, options: RedisOptions = {}): RedisConnection {
-  return connect(url, {
+export function createBullConnection(url: string, options: RedisOptions = {}, logger?: Logger): RedisConnection {
+  const connection = open(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
   });
+  return withErrorLog(connection, 'bull', logger);
 }
 
 /**
@@ -104,10 +160,10 @@ export function createBullConnection(url: string, options: RedisOptions = {}): R
  * hanging past its deadline. A cluster holds commands in an offline queue of its own, which no
  * timeout covers: there the queue serves only until the cluster is first ready (so the first
  * requests after start-up wait for it), and from then on a command fails at once while the
- * cluster is unreachable.
+ * cluster is unreachable. Its errors go to `logger`, throttled.
  */
-export function createRequestConnection(url: string, options: RedisOptions = {}): RedisConnection {
-  const connection = connect(url, {
+export function createRequestConnection(url: string, options: RedisOptions = {}, logger?: Logger): RedisConnection {
+  const connection = open(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 3_000,
@@ -120,7 +176,7 @@ export function createRequestConnection(url: string, options: RedisOptions = {})
       connection.options.enableOfflineQueue = false;
     });
   }
-  return connection;
+  return withErrorLog(connection, 'request', logger);
 }
 
 /**
@@ -128,12 +184,15 @@ export function createRequestConnection(url: string, options: RedisOptions = {})
  * share one), with `overrides` on top: for a cluster, to every node connection it opens.
  */
 export function duplicateConnection(connection: RedisConnection, overrides: RedisOptions = {}): RedisConnection {
-  if (connection instanceof Cluster) {
-    const { enableOfflineQueue, ...perNode } = overrides;
-    return connection.duplicate(undefined, {
-      redisOptions: { ...connection.options.redisOptions, ...perNode },
-      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-    });
-  }
-  return connection.duplicate(overrides);
+  const duplicate = (() => {
+    if (connection instanceof Cluster) {
+      const { enableOfflineQueue, ...perNode } = overrides;
+      return connection.duplicate(undefined, {
+        redisOptions: { ...connection.options.redisOptions, ...perNode },
+        ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      });
+    }
+    return connection.duplicate(overrides);
+  })();
+  return withErrorLog(duplicate, `${errorLogs.get(connection)?.name ?? 'redis'} duplicate`, connectionLogger(connection));
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { createLogger, createMetricsRegistry, WorkerMetrics } from '@mfa/observability';
 import { createBullConnection, createRequestConnection, JobProducer } from '@mfa/queue';
+import { openProducerQueues } from './producer-queues';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config';
 import type { WorkerContext, WorkerDefinition } from './worker-context';
 import { WorkerHostModule } from './worker-host.module';
@@ -13,19 +14,19 @@ export interface StartedWorker {
   close(): Promise<void>;
 }
 
-/** Builds the context of a worker: connections, producer, metrics, logger. */
+/** Builds the context of a worker: connections (logging their errors), producer, metrics, logger. */
 export function createWorkerContext(config: WorkerConfig): WorkerContext {
-  const bullConnection = createBullConnection(config.redisUrl);
-  bullConnection.on('error', () => undefined);
-  const redis = createRequestConnection(config.redisUrl);
-  redis.on('error', () => undefined);
+  const logger = createLogger(config.name);
+  const bullConnection = createBullConnection(config.redisUrl, {}, logger);
+  const producer = new JobProducer(bullConnection, config.queuePrefix);
+  openProducerQueues(producer);
   return {
     config,
     bullConnection,
-    redis,
-    producer: new JobProducer(bullConnection, config.queuePrefix),
-    metrics: new WorkerMetrics(createMetricsRegistry(config.name)),
-    logger: createLogger(config.name),
+    redis: createRequestConnection(config.redisUrl, {}, logger),
+    producer,
+    metrics: new WorkerMetrics(createMetricsRegistry()),
+    logger,
   };
 }
 

@@ -67,7 +67,7 @@ export class WorkerHostModule implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  /** SIGTERM: stop taking jobs, finish those in flight, then let go of Redis. */
+  /** SIGTERM: stop taking jobs, finish those in flight (not waiting for an unreachable Redis), then let go of Redis. */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.context.logger.info({ signal }, 'draining');
     await Promise.all(this.running.map((w) => w.close()));
