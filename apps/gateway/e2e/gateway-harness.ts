@@ -100,7 +100,8 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
       await app.close();
       if (!options.database) await db.drop();
       // The harness's own prefix is this gateway's alone: nothing of it outlives the test.
-      if (!options.env?.QUEUE_PREFIX && !env.REDIS_URL.startsWith('redis-cluster://')) await deleteKeys(env.REDIS_URL, `${env.QUEUE_PREFIX}*`);
+      // A test that brings its own Redis (a cluster, one that is down) cleans up after itself.
+      if (!options.env?.QUEUE_PREFIX && !options.env?.REDIS_URL) await deleteKeys(env.REDIS_URL, `${env.QUEUE_PREFIX}*`);
     },
   };
 }

@@ -92,14 +92,15 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  static forRoot(config: GatewayConfig): DynamicModule {
+  /** `database`: one opened already (main opens it first, to report a bad DATABASE_URL in one line). */
+  static forRoot(config: GatewayConfig, database?: Database): DynamicModule {
     return {
       module: GatewayModule,
       controllers: [MfaController, DeviceController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: Keyring, useValue: config.keyring },
-        { provide: Database, useFactory: () => Database.open(config.databaseUrl) },
+        { provide: Database, useFactory: () => database ?? Database.open(config.databaseUrl) },
         { provide: REDIS, useFactory: () => createRequestConnection(config.redisUrl).on('error', () => undefined) },
         { provide: BULL_CONNECTION, useFactory: () => createBullConnection(config.redisUrl).on('error', () => undefined) },
         // Request paths add jobs: their connection times commands out, so a Redis outage answers UNAVAILABLE.
@@ -107,7 +108,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: OtpCodeStore, useFactory: (redis: RedisConnection) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
         { provide: SendRateLimiter, useFactory: (redis: RedisConnection) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
         { provide: ChallengeNotifier, useFactory: (redis: RedisConnection) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
-        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry('gateway')) },
+        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry()) },
         { provide: Clock, useClass: SystemClock },
         loggerProvider,
         ApiKeyAuthService,
