@@ -179,11 +179,12 @@ describe('npm start in development', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('warns that it generated the encryption key, prints the API key, and SIGTERM stops every app cleanly with exit 0', async () => {
+  it('warns that it generated the encryption key, prints the API key and the admin token, and SIGTERM stops every app cleanly with exit 0', async () => {
     const dev = startDev(env);
     await allReady(basePort, dev);
     expect(dev.output()).toContain(`[dev] warning: MFA_ENCRYPTION_KEYS not set: generated a development encryption key into ${join(dataDir, 'encryption-keys')}`);
     expect(dev.output()).toMatch(/API key \(tenant "default"\): mfa_\S{16,}/);
+    expect(dev.output()).toMatch(/Admin token \(queue dashboard \/admin\/queues, MFA_ADMIN_TOKEN\): \S{16,}/);
 
     dev.child.kill('SIGTERM');
     const exit = await within(dev.exited, 40_000, 'npm start did not stop');
