@@ -147,23 +147,24 @@ describe('npm start with NODE_ENV=production', () => {
     ...extra,
   });
 
-  it('without MFA_ENCRYPTION_KEYS: makes no development key and starts no fake; the apps refuse to start naming MFA_ENCRYPTION_KEYS, and it exits non-zero', async () => {
+  it('without MFA_ENCRYPTION_KEYS: makes no development key; the apps refuse to start naming MFA_ENCRYPTION_KEYS, and it exits non-zero', async () => {
     const dev = startDev(productionEnv());
     const exit = await within(dev.exited, 30_000, 'npm start did not exit');
     expect(exit.code).not.toBe(0);
     expect(exit.code).not.toBeNull();
     expect(dev.output()).toMatch(/\] [a-z-]+: MFA_ENCRYPTION_KEYS is required when NODE_ENV=production\n/);
-    expect(dev.output()).not.toMatch(/loopback .*fake/);
     expect(existsSync(join(dataDir, 'encryption-keys'))).toBe(false);
   });
 
-  it('without provider settings: starts no fake in their place; an app names a missing setting and it exits non-zero', async () => {
-    const dev = startDev(productionEnv({ MFA_ENCRYPTION_KEYS: Keyring.generateSpec('p1') }));
-    const exit = await within(dev.exited, 30_000, 'npm start did not exit');
-    expect(exit.code).not.toBe(0);
-    expect(dev.output()).toMatch(/\] [a-z-]+: (start-up failed: )?[A-Z_]+ is required when NODE_ENV=production\n/);
-    expect(dev.output()).not.toMatch(/loopback .*fake/);
-    expect(readdirSync(dataDir)).toEqual([]);
+  it('without provider settings: plays them with the loopback fakes (API.md §6), saying loudly that nothing reaches real users, and stops cleanly', async () => {
+    const dev = startDev(productionEnv({ MFA_ENCRYPTION_KEYS: Keyring.generateSpec('p1'), MFA_ADMIN_TOKEN: 'production-admin-token', DATABASE_URL: `sqlite:${join(dataDir, 'mfa.sqlite')}` }));
+    await allReady(basePort, dev);
+    for (const variable of ['TWILIO_ACCOUNT_SID', 'SMTP_URL', 'FIREBASE_PROJECT_ID', 'DUO_INTEGRATION_KEY']) {
+      expect(dev.output()).toMatch(new RegExp(`NODE_ENV=production but no ${variable}: .*loopback .*fake.*; nothing reaches real users`));
+    }
+    expect(existsSync(join(dataDir, 'encryption-keys'))).toBe(false);
+    dev.child.kill('SIGTERM');
+    expect(await within(dev.exited, 40_000, 'npm start did not stop')).toEqual({ code: 0, signal: null });
   });
 });
 

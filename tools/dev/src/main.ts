@@ -63,17 +63,19 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 /** Development defaults shared by every app, so they agree on keys and providers. */
 async function sharedEnvironment(): Promise<Record<string, string | undefined>> {
   const env: Record<string, string | undefined> = { ...process.env };
-  if (production) {
-    // Development keys or fakes here would let a production start run on them without a word.
-    say('NODE_ENV=production: no development keys, no provider fakes; every setting comes from the environment');
-    return env;
-  }
   const dataDir = env.MFA_DATA_DIR ?? '.data';
-  if (!env.MFA_ENCRYPTION_KEYS) {
+  if (production) {
+    // A development key would encrypt production secrets with a key kept in .data/: the apps'
+    // own check stops the start instead, naming MFA_ENCRYPTION_KEYS.
+    say('NODE_ENV=production: no development encryption key; MFA_ENCRYPTION_KEYS must come from the environment');
+  } else if (!env.MFA_ENCRYPTION_KEYS) {
     const key = developmentEncryptionKey(dataDir);
     env.MFA_ENCRYPTION_KEYS = key.spec;
     warn(key.warning);
   }
+  // API.md §6: a provider whose settings are absent is played by its loopback fake, in
+  // production too; there it is said loudly, since nothing then reaches a real phone or inbox.
+  const fakeNotice = (line: string): void => (production ? warn(`NODE_ENV=production but ${line}; nothing reaches real users`) : say(line));
 
   if (!env.TWILIO_ACCOUNT_SID) {
     const twilio = new TwilioFake({ port: Number(env.FAKE_TWILIO_PORT ?? basePort + 10) });
@@ -83,7 +85,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     // The code is what this echo is for (no phone here); the number and address stay masked as in every log.
     twilio.onMessage((m) => say(`twilio fake: SMS to ${maskPhoneNumber(m.to)}: ${m.body}`));
     twilio.onCall((c) => say(`twilio fake: call to ${maskPhoneNumber(c.to)}: ${c.twiml ?? c.url ?? ''}`));
-    say(`no TWILIO_ACCOUNT_SID: SMS and calls go to the loopback Twilio fake, see ${twilio.url}/`);
+    fakeNotice(`no TWILIO_ACCOUNT_SID: SMS and calls go to the loopback Twilio fake, see ${twilio.url}/`);
   }
   if (!env.SMTP_URL) {
     const smtp = new SmtpFake({ port: Number(env.FAKE_SMTP_PORT ?? basePort + 11) });
@@ -92,7 +94,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     env.SMTP_URL = smtp.url;
     env.MAIL_FROM ||= '"MFA Gateway" <no-reply@mfa.localhost>';
     smtp.onMail((m) => say(`smtp fake: mail to ${m.to.map(maskEmail).join(', ')}: ${m.subject}\n${m.text ?? ''}`));
-    say(`no SMTP_URL: e-mail goes to the loopback SMTP fake at ${smtp.url}`);
+    fakeNotice(`no SMTP_URL: e-mail goes to the loopback SMTP fake at ${smtp.url}`);
   }
   if (!env.FIREBASE_PROJECT_ID) {
     const fcm = new FcmFake({ port: Number(env.FAKE_FCM_PORT ?? basePort + 12) });
@@ -100,7 +102,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     stoppables.push(fcm);
     Object.assign(env, { FIREBASE_PROJECT_ID: fcm.projectId, GOOGLE_APPLICATION_CREDENTIALS: fcm.writeServiceAccountFile(dataDir), FCM_API_BASE_URL: fcm.url });
     fcm.onMessage((m) => say(`fcm fake: push to a device, data ${JSON.stringify(m.data)}`));
-    say(`no FIREBASE_PROJECT_ID: pushes go to the loopback FCM fake at ${fcm.url}/`);
+    fakeNotice(`no FIREBASE_PROJECT_ID: pushes go to the loopback FCM fake at ${fcm.url}/`);
   }
   if (!env.DUO_INTEGRATION_KEY) {
     const duo = new DuoFake({ port: Number(env.FAKE_DUO_PORT ?? basePort + 13), host: 'api-fake.duosecurity.com', answerDelayMs: 2_000 });
@@ -109,7 +111,7 @@ async function sharedEnvironment(): Promise<Record<string, string | undefined>> 
     // Scripted users to try each outcome; any other username is sent to Duo's enrollment.
     for (const [username, behaviour] of [['duo-allow', 'allow'], ['duo-deny', 'deny'], ['duo-timeout', 'timeout'], ['duo-blocked', 'preauth_deny']] as const) duo.setUser(username, behaviour);
     Object.assign(env, { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url });
-    say(`no DUO_INTEGRATION_KEY: Duo calls go to the loopback Duo fake (users duo-allow, duo-deny, duo-timeout, duo-blocked; passcode 123456)`);
+    fakeNotice(`no DUO_INTEGRATION_KEY: Duo calls go to the loopback Duo fake (users duo-allow, duo-deny, duo-timeout, duo-blocked; passcode 123456)`);
   }
   return env;
 }

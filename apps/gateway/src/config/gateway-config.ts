@@ -56,7 +56,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     if (production) throw new ConfigError('MFA_ADMIN_TOKEN is required when NODE_ENV=production');
     adminToken = loadOrCreateDevSecret(dataDir, 'admin-token', () => newSecretToken(24));
   }
-  if (production && adminToken.length < 16) throw new ConfigError('MFA_ADMIN_TOKEN must be at least 16 characters when NODE_ENV=production');
+  // A warning, not a refusal: API.md §4 sets no length, and a deployment that chose a short token must still start.
+  if (production && adminToken.length < 16) notices.push('MFA_ADMIN_TOKEN is shorter than 16 characters: anyone who guesses it can retry failed jobs on /admin/queues; use a long random token');
 
   let bootstrapApiKey = env.MFA_BOOTSTRAP_API_KEY || undefined;
   if (!bootstrapApiKey && !production) {
