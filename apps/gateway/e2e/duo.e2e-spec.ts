@@ -90,11 +90,21 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     const verified = await client.verifyChallenge({ challenge_id: challenge.id, code: DUO_FAKE_PASSCODE });
     expect(verified).toMatchObject({ ok: true });
     expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
+    // The passcode's answer reported the approval: a call without a code cannot report it again.
+    await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.FAILED_PRECONDITION);
   });
 
   it("settles the delivery of a challenge ended before Duo answered, and keeps the challenge's outcome", async () => {
     await client.enrollFactor({ user_id: 'u-ada3', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    const authsOfAda = (): number => duo.requests.filter((r) => r.path === '/auth/v2/auth' && r.params.username === 'ada').length;
+    const before = authsOfAda();
     const challenge = await client.startChallenge({ user_id: 'u-ada3' });
+    // Once Duo has been asked, the duo worker holds the job: the cancel cannot take it back.
+    const asked = Date.now() + 10_000;
+    while (authsOfAda() === before) {
+      if (Date.now() > asked) throw new Error('the duo worker never asked Duo');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect((await client.cancelChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_CANCELED');
     const deadline = Date.now() + 10_000;
     let current = await client.getChallenge({ challenge_id: challenge.id });

@@ -100,15 +100,25 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: false, challenge: { status: 'CHALLENGE_STATUS_DENIED' } });
   });
 
-  it('refuses to report an approval while the user is locked by a fraud report on another push', async () => {
-    const device = await enrolledDevice('ivy');
-    const approved = await client.startChallenge({ user_id: 'ivy' });
-    expect((await device.respond(approved.id, 'approve', { binding_code: approved.binding_code })).body).toEqual({ status: 'APPROVED' });
-    const fraud = await client.startChallenge({ user_id: 'ivy' });
-    expect((await device.respond(fraud.id, 'deny', { fraud: true })).body).toEqual({ status: 'DENIED' });
-    const locked = await grpcError(client.verifyChallenge({ challenge_id: approved.id, code: '' }), status.RESOURCE_EXHAUSTED);
-    expect(locked.metadata.get('reason')).toEqual(['locked']);
-    expect(Number(locked.metadata.get('retry-after')[0])).toBeGreaterThan(0);
+  it('refuses to report an approval while the user is locked by a fraud report on another push, and after', async () => {
+    await client.setPolicy({ lockout_seconds: 60, number_matching: true });
+    try {
+      const device = await enrolledDevice('ivy');
+      const approved = await client.startChallenge({ user_id: 'ivy' });
+      expect((await device.respond(approved.id, 'approve', { binding_code: approved.binding_code })).body).toEqual({ status: 'APPROVED' });
+      const fraud = await client.startChallenge({ user_id: 'ivy' });
+      expect((await device.respond(fraud.id, 'deny', { fraud: true })).body).toEqual({ status: 'DENIED' });
+      const locked = await grpcError(client.verifyChallenge({ challenge_id: approved.id, code: '' }), status.RESOURCE_EXHAUSTED);
+      expect(locked.metadata.get('reason')).toEqual(['locked']);
+      const retryAfter = Number(locked.metadata.get('retry-after')[0]);
+      expect(retryAfter).toBeGreaterThan(0);
+      // Nor once the lock has run out, while the challenge still lives: the fraud report voided the approval.
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      gateway.clock.advance((retryAfter + 1) * 1000);
+      await grpcError(client.verifyChallenge({ challenge_id: approved.id, code: '' }), status.FAILED_PRECONDITION);
+    } finally {
+      await client.setPolicy({ number_matching: true });
+    }
   });
 
   it('counts a wrong number as a failed attempt (403 binding_mismatch)', async () => {

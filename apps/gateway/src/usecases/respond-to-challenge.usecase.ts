@@ -53,6 +53,8 @@ export class RespondToChallengeUseCase {
         if (response.fraud) {
           await audit.append({ tenantId: device.tenantId, userId: device.userId, type: AuditEventType.FraudReported, factorId: device.id, challengeId: challenge.id, details: { device_id: device.deviceId ?? '' } }, now);
           await this.lockout.lockForFraud(manager, state, policy, now);
+          // A login approved a moment before (perhaps by mistake) is not completed after the lock either.
+          await new ChallengeRepository(manager).voidUnreportedApprovals(challenge.tenantId, challenge.userId, now);
         }
         return { kind: 'settled', status: challenge.status };
       }

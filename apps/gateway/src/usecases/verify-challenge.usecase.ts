@@ -95,6 +95,8 @@ export class VerifyChallengeUseCase {
 
     const result = duoVerdict ?? (await this.codes.check(manager, challenge, factor, code, now));
     if (result === 'ok') {
+      // This answer reports the approval: a call without a code cannot report it again.
+      challenge.redeemedAt = now;
       await this.attempts.right(manager, challenge, state, now);
       if (factor && factor.type !== 'TOTP') {
         factor.lastUsedAt = now;
@@ -128,7 +130,7 @@ export class VerifyChallengeUseCase {
       // An approval is reported once, as a right code is accepted once: a replayed call must not
       // complete a second login on the strength of the first one.
       const redeemed = await new ChallengeRepository(this.database.manager).redeemApproval(found.id, this.clock.now());
-      if (!redeemed) throw failedPrecondition('challenge is no longer pending (approved, and already verified)');
+      if (!redeemed) throw failedPrecondition('challenge is no longer pending (approved, and already reported or expired)');
       return { ok: true, challenge: challengeView(found), attemptsRemaining: found.attemptsRemaining };
     }
     // Still pending, or ended otherwise: ok=false with the state; uses no attempt.

@@ -67,9 +67,23 @@ export class ChallengeRepository {
     return query.orderBy('c.expires_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
   }
 
-  /** Marks an approval as reported, once: false when it is not APPROVED or was reported before. */
+  /**
+   * Marks an approval as reported, once and within the challenge's lifetime: false when it is not
+   * APPROVED, was reported (or voided) before, or has expired.
+   */
   async redeemApproval(id: string, now: number): Promise<boolean> {
-    return (await this.table.update({ id, status: 'APPROVED', redeemedAt: null }, { redeemedAt: now })) > 0;
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(ChallengeEntity)
+      .set({ redeemedAt: now })
+      .where('id = :id AND status = :status AND redeemed_at IS NULL AND expires_at > :now', { id, status: 'APPROVED', now })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** "This wasn't me": approvals of the user not yet reported never will be. */
+  voidUnreportedApprovals(tenantId: string, userId: string, now: number): Promise<number> {
+    return this.table.update({ tenantId, userId, status: 'APPROVED', redeemedAt: null }, { redeemedAt: now });
   }
 
   /** Moves the delivery status `from` → `to` if it is still `from`; false when it was not. */
