@@ -120,8 +120,10 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     await client.confirmEnrollment({ user_id: 'cleo', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
     const challenge = await client.startChallenge({ user_id: 'cleo' });
     await deliveredCode(telephony(), challenge.id); // waiting in the telephony queue: this suite plays the telephony worker
-    expect((await client.cancelChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_CANCELED');
+    // Nothing is left to send it: the delivery is no longer required, not QUEUED for good.
+    expect(await client.cancelChallenge({ challenge_id: challenge.id })).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
     expect(await telephony().getJob(JobIds.delivery(challenge.id))).toBeUndefined();
+    expect((await client.getChallenge({ challenge_id: challenge.id })).delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
   });
 
   it('returns the same challenge for a repeated idempotency key and sends one code', async () => {

@@ -22,6 +22,7 @@ import { CodeChecker } from './services/code-checker.service';
 import { DuoClient } from './services/duo-client.service';
 import { DuoFactorService } from './services/duo-factor.service';
 import { DeliveryRelay } from './services/delivery-relay.service';
+import { DeliveryWithdrawal } from './services/delivery-withdrawal.service';
 import { ExpirySweeper } from './services/expiry-sweeper.service';
 import { GrpcHealthReporter } from './services/grpc-health-reporter.service';
 import { ReadinessProbe } from './services/readiness-probe';
@@ -120,6 +121,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         AttemptRecorder,
         ChallengeFactory,
         OutOfBandDispatcher,
+        DeliveryWithdrawal,
         ChallengeEventsConsumer,
         GrpcCallInterceptor,
         DeviceAuthService,

@@ -52,7 +52,8 @@ export type DeliveryStatus = 'NOT_REQUIRED' | 'QUEUED' | 'SENT' | 'FAILED';
 // SENT → FAILED exists because a provider may accept a message and report its failure later.
 const DELIVERY_TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
   NOT_REQUIRED: [],
-  QUEUED: ['SENT', 'FAILED'],
+  // NOT_REQUIRED: withdrawn before any worker sent it, the challenge having ended.
+  QUEUED: ['SENT', 'FAILED', 'NOT_REQUIRED'],
   SENT: ['FAILED'],
   FAILED: [],
 };

@@ -54,17 +54,22 @@ export class OutOfBandDispatcher {
 
   /**
    * After a cancel: takes back the challenges' jobs no worker has picked up yet, so no code or
-   * push goes out for a challenge nobody can answer any more. A job already running finishes.
+   * push goes out for a challenge nobody can answer any more; a job already running finishes.
+   * Returns the challenges with nothing of their delivery left in flight. Best effort: the cancel
+   * stands whether or not Redis answers now.
    */
-  async withdraw(challenges: ChallengeEntity[]): Promise<void> {
-    const jobs = challenges.filter((c) => c.delivery === 'QUEUED').flatMap(deliveryJobs);
+  async withdraw(challenges: ChallengeEntity[]): Promise<ChallengeEntity[]> {
+    const queued = challenges.filter((c) => c.delivery === 'QUEUED');
     try {
-      await Promise.all(jobs.map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+      await Promise.all(queued.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+      const inFlight = await Promise.all(queued.map((c) => this.isQueued(c)));
+      return queued.filter((_, i) => !inFlight[i]);
     } catch (error) {
-      // Best effort: the cancel stands whether or not Redis answers now.
-      this.logger.warn({ challengeIds: challenges.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of canceled challenges');
+      this.logger.warn({ challengeIds: queued.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of canceled challenges');
+      return [];
     }
   }
+
 
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */
   private ttlSeconds(challenge: ChallengeEntity): number {

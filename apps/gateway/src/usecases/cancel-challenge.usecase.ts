@@ -4,7 +4,7 @@ import { ChallengeRepository, Database } from '@mfa/persistence';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
-import { OutOfBandDispatcher } from '../services/out-of-band-dispatcher';
+import { DeliveryWithdrawal } from '../services/delivery-withdrawal.service';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
 
@@ -14,7 +14,7 @@ export class CancelChallengeUseCase {
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
-    private readonly dispatcher: OutOfBandDispatcher,
+    private readonly withdrawal: DeliveryWithdrawal,
     private readonly clock: Clock,
   ) {}
 
@@ -30,9 +30,12 @@ export class CancelChallengeUseCase {
       await this.lifecycle.settle(manager, challenge, { type: 'cancel' }, now);
       return { expired: false as const, challenge };
     });
+    if (outcome.expired) {
+      await this.notifier.publish(challengeId);
+      throw failedPrecondition('challenge is no longer pending (expired)');
+    }
+    await this.withdrawal.withdraw([outcome.challenge]);
     await this.notifier.publish(challengeId);
-    if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
-    await this.dispatcher.withdraw([outcome.challenge]);
     return challengeView(outcome.challenge);
   }
 }

@@ -4,7 +4,7 @@ import { AuditRepository, ChallengeRepository, Database, FactorRepository } from
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
-import { OutOfBandDispatcher } from '../services/out-of-band-dispatcher';
+import { DeliveryWithdrawal } from '../services/delivery-withdrawal.service';
 import type { TenantContext } from '../services/tenant-context';
 
 @Injectable()
@@ -13,7 +13,7 @@ export class DeleteFactorUseCase {
     private readonly database: Database,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
-    private readonly dispatcher: OutOfBandDispatcher,
+    private readonly withdrawal: DeliveryWithdrawal,
     private readonly clock: Clock,
   ) {}
 
@@ -30,7 +30,7 @@ export class DeleteFactorUseCase {
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId, type: AuditEventType.FactorDeleted, factorId, details: { type: factor.type } }, now);
       return pending;
     });
+    await this.withdrawal.withdraw(canceled);
     for (const challenge of canceled) await this.notifier.publish(challenge.id);
-    await this.dispatcher.withdraw(canceled);
   }
 }
