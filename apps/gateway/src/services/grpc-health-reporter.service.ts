@@ -15,6 +15,12 @@ export class GrpcHealthReporter extends PeriodicTask {
     super(GRPC_HEALTH_INTERVAL_MS);
   }
 
+  /** Probes at once too, so the first answer does not wait for the first interval. */
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    void this.report();
+  }
+
   protected tick(): Promise<number> {
     return this.report();
   }
