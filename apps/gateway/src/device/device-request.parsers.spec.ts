@@ -29,11 +29,16 @@ describe('parseEnrollDevice', () => {
     expect(parseEnrollDevice(body)).toEqual({ ticket: 'ticket-1', publicKey: body.public_key, pushToken: null, name: 'Ann’s phone' });
   });
 
+  it('counts the name in characters: 64 emoji are a name', () => {
+    expect(parseEnrollDevice({ ...body, name: '📱'.repeat(64) }).name).toBe('📱'.repeat(64));
+  });
+
   it.each([
     ['no name', { ...body, name: undefined }],
     ['a blank name', { ...body, name: '  ' }],
     ['a name that is not a string', { ...body, name: 7 }],
     ['a name over 64 characters', { ...body, name: 'n'.repeat(65) }],
+    ['a name of 65 emoji', { ...body, name: '📱'.repeat(65) }],
   ])('refuses %s with 400 bad_request (API.md §2: only push.token is optional)', (_what, request) => {
     expect(() => parseEnrollDevice(request)).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
   });

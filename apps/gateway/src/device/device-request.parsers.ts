@@ -21,7 +21,7 @@ export function parseEnrollDevice(body: unknown): EnrollDeviceCommand {
     throw badRequest((error as DeviceJwtError).message);
   }
   const pushToken = parsePushRegistration(push);
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 64 || CONTROL.test(name)) throw badRequest('name is required, 1 to 64 characters');
+  if (typeof name !== 'string' || name.trim().length === 0 || [...name].length > 64 || CONTROL.test(name)) throw badRequest('name is required, 1 to 64 characters');
   return { ticket, publicKey: jwk, pushToken, name: name.trim() };
 }
 
