@@ -71,8 +71,23 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Test
     const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const port of ports) await answers(port, async (probe) => String(await probe.cluster('INFO')).includes('cluster_state:ok'), 'cluster not ok');
-    // A replica that has never synced is not promoted: wait until every one has its master's data.
-    for (const port of ports) await answers(port, async (probe) => !/role:slave/.test(await probe.info('replication')) || /master_link_status:up/.test(await probe.info('replication')), 'replica not in sync');
+    // A replica that has never synced is not promoted: wait until all of them are replicas with their master's data.
+    const inSync = async (port: number): Promise<boolean> => {
+      const probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        const replication = await probe.info('replication');
+        return /role:slave/.test(replication) && /master_link_status:up/.test(replication);
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    };
+    const syncDeadline = Date.now() + 15_000;
+    while ((await Promise.all(ports.map(inSync))).filter(Boolean).length < masters * replicas) {
+      if (Date.now() > syncDeadline) throw new Error('redis cluster: replicas not in sync within 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     return {
       url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
       masterOf,
