@@ -34,6 +34,23 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
     );
   });
 
+  it('counts approvals made before the redeemed_at migration as reported', async () => {
+    const source = database.dataSource;
+    await source.undoLastMigration();
+    const row = (id: string, status: string) =>
+      source.query(
+        `INSERT INTO challenges (id, tenant_id, user_id, factor_id, type, status, delivery, attempts_remaining, created_at, expires_at, resolved_at) VALUES ('${id}', '${tenantId}', 'u1', 'fac_1', 'PUSH', '${status}', 'SENT', 5, 1000, 301000, ${status === 'PENDING' ? 'NULL' : '2000'})`,
+      );
+    await row('chl_old_approved', 'APPROVED');
+    await row('chl_old_pending', 'PENDING');
+    await source.runMigrations();
+    const rows = (await source.query(`SELECT id, redeemed_at FROM challenges WHERE id LIKE 'chl_old_%' ORDER BY id`)) as { id: string; redeemed_at: string | number | null }[];
+    expect(rows.map((r) => [r.id, r.redeemed_at === null ? null : Number(r.redeemed_at)])).toEqual([
+      ['chl_old_approved', 2000],
+      ['chl_old_pending', null],
+    ]);
+  });
+
   it('serialises concurrent writers of one user: no increment is lost', async () => {
     await Promise.all(
       Array.from({ length: 25 }, () =>
