@@ -117,7 +117,8 @@ describe('Redis Cluster', () => {
       const seen: string[] = [];
       const connection = createBullConnection(cluster.url);
       const worker = runWorker({ queue: QueueName.Otp, prefix, connection, concurrency: 2, parse: (data) => data as { challengeId: string }, handle: async (payload) => void seen.push(payload.challengeId) });
-      const producer = new JobProducer(createRequestConnection(cluster.url), prefix);
+      const requests = createRequestConnection(cluster.url);
+      const producer = new JobProducer(requests, prefix);
       const job = (challengeId: string) => ({ v: 1, challengeId, tenantId: 'ten_1', channel: 'sms', sealedDestination: 'sealed', codeLength: 6, ttlSeconds: 60, locale: '', purpose: 'challenge', issuer: 'MFA' }) as const;
       const processed = async (challengeId: string, seconds: number): Promise<void> => {
         const deadline = Date.now() + seconds * 1000;
@@ -149,6 +150,7 @@ describe('Redis Cluster', () => {
       } finally {
         await worker.close();
         await producer.close();
+        requests.disconnect();
         connection.disconnect();
       }
     }, 90_000);
