@@ -3,7 +3,6 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { GatewayConfig } from './config/gateway-config';
 import { grpcOptions, setGrpcServing } from './grpc/grpc-options';
 import { JobProducer } from '@mfa/queue';
-import { openProducerQueues } from '@mfa/worker-host';
 import { mountQueueDashboard } from './http/queue-dashboard';
 
 /**
@@ -14,9 +13,7 @@ export const GATEWAY_APP_OPTIONS = { bodyParser: false } as const;
 
 /** Starts gRPC and HTTP on an app built from GatewayModule; used by main and by the tests. */
 export async function startGatewayApp(app: INestApplication, config: GatewayConfig, host = '0.0.0.0'): Promise<void> {
-  const producer = app.get(JobProducer);
-  openProducerQueues(producer);
-  mountQueueDashboard(app, producer, config.adminToken);
+  mountQueueDashboard(app, app.get(JobProducer), config.adminToken);
   app.connectMicroservice<MicroserviceOptions>(grpcOptions(config.grpcPort, host), { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(config.httpPort, host);

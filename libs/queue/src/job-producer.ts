@@ -42,6 +42,9 @@ export class JobProducer {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      // A Queue re-emits its connection's errors and, with no listener, prints each with its stack:
+      // every reconnect attempt while Redis is down. The connection logs them already (throttled).
+      queue.on('error', () => undefined);
       this.queues.set(name, queue);
     }
     return queue;

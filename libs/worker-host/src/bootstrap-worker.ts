@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { createLogger, createMetricsRegistry, WorkerMetrics } from '@mfa/observability';
 import { createBullConnection, createRequestConnection, JobProducer } from '@mfa/queue';
-import { openProducerQueues } from './producer-queues';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config';
 import type { WorkerContext, WorkerDefinition } from './worker-context';
 import { WorkerHostModule } from './worker-host.module';
@@ -19,7 +18,6 @@ export function createWorkerContext(config: WorkerConfig): WorkerContext {
   const logger = createLogger(config.name);
   const bullConnection = createBullConnection(config.redisUrl, {}, logger);
   const producer = new JobProducer(bullConnection, config.queuePrefix);
-  openProducerQueues(producer);
   return {
     config,
     bullConnection,

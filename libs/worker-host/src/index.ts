@@ -1,5 +1,4 @@
 export { createWorkerContext, exitOnSignal, runWorkerMain, SHUTDOWN_TIMEOUT_MS, startWorker, type StartedWorker } from './bootstrap-worker';
 export { consumeQueue, type QueueConsumer } from './consume-queue';
-export { openProducerQueues } from './producer-queues';
 export { loadWorkerConfig, requiredInProduction, WorkerConfigError, type WorkerConfig } from './worker-config';
 export type { WorkerContext, WorkerDefinition } from './worker-context';
