@@ -3,7 +3,7 @@ import type { RedisConnection } from '@mfa/queue';
 import { Keyring } from '@mfa/crypto';
 import { createMetricsRegistry, GatewayMetrics, type Logger } from '@mfa/observability';
 import { Database, TenantAdmin } from '@mfa/persistence';
-import { JobProducer, OtpCodeStore } from '@mfa/queue';
+import { createBullConnection, createRequestConnection, JobProducer, OtpCodeStore } from '@mfa/queue';
 import { DeviceAuthService } from './device/device-auth.service';
 import { DeviceController } from './device/device.controller';
 import { DeviceJsonBodyMiddleware } from './device/json-body.middleware';
@@ -40,7 +40,7 @@ import { ChallengeLifecycle } from './services/challenge-lifecycle.service';
 import { Clock, SystemClock } from './services/clock';
 import { LockoutService } from './services/lockout.service';
 import { LOGGER, loggerProvider } from './services/logger.provider';
-import { BULL_CONNECTION, createBullConnection, createRequestConnection, REDIS } from './services/redis.provider';
+import { BULL_CONNECTION, REDIS } from './services/redis.provider';
 import { TotpVerifier } from './services/totp-verifier.service';
 import { TotpService } from './services/totp.service';
 import { CancelChallengeUseCase } from './usecases/cancel-challenge.usecase';
@@ -102,8 +102,9 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: Keyring, useValue: config.keyring },
         { provide: Database, useFactory: () => database ?? Database.open(config.databaseUrl) },
-        { provide: REDIS, useFactory: () => createRequestConnection(config.redisUrl).on('error', () => undefined) },
-        { provide: BULL_CONNECTION, useFactory: () => createBullConnection(config.redisUrl).on('error', () => undefined) },
+        // Each logs its errors (throttled) to the gateway's logger, as do its duplicates and the BullMQ objects on it.
+        { provide: REDIS, useFactory: (logger: Logger) => createRequestConnection(config.redisUrl, {}, logger), inject: [LOGGER] },
+        { provide: BULL_CONNECTION, useFactory: (logger: Logger) => createBullConnection(config.redisUrl, {}, logger), inject: [LOGGER] },
         // Request paths add jobs: their connection times commands out, so a Redis outage answers UNAVAILABLE.
         { provide: JobProducer, useFactory: (connection: RedisConnection) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
         { provide: OtpCodeStore, useFactory: (redis: RedisConnection) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },

@@ -44,7 +44,6 @@ export class ChallengeNotifier {
   private ensureSubscribed(): void {
     if (this.subscriber) return;
     this.subscriber = duplicateConnection(this.publisher, { enableOfflineQueue: true, maxRetriesPerRequest: null });
-    this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, challengeId: string) => this.wake(challengeId));
     void this.subscriber.subscribe(this.channel).catch(() => undefined);
   }
