@@ -10,6 +10,15 @@ const UNSUPPORTED_SCHEME = 'REDIS_URL must start with redis://, rediss://, redis
 
 const isPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535;
 
+/** `host[:port][,host[:port]…]` of a Sentinel or Cluster URL; `defaultPort` where a port is left out. */
+function hostList(hosts: string, defaultPort: number, scheme: string): { host: string; port: number }[] {
+  return hosts.split(',').map((entry) => {
+    const [host, port = String(defaultPort), extra] = entry.split(':');
+    if (!host || extra !== undefined || !isPort(port)) throw new Error(`REDIS_URL ${scheme}: "${entry}" is not host:port`);
+    return { host, port: Number(port) };
+  });
+}
+
 /** `redis[s]://[[user]:password@]host[:port][/db][?options]`, as ioredis reads it. */
 function checkServerUrl(url: string): void {
   const scheme = url.slice(0, url.indexOf('://') + 3);
@@ -50,11 +59,7 @@ export function redisConnectionOptions(url: string): { url?: string; options: Re
   const [hosts, pathAndQuery = ''] = (at >= 0 ? rest.slice(at + 1) : rest).split('/', 2);
   const [name, query = ''] = pathAndQuery.split('?', 2);
   if (!hosts || !name) throw new Error('REDIS_URL redis-sentinel:// needs host:port[,host:port…]/<master name>');
-  const sentinels = hosts.split(',').map((entry) => {
-    const [host, port = '26379', extra] = entry.split(':');
-    if (!host || extra !== undefined || !isPort(port)) throw new Error(`REDIS_URL redis-sentinel://: "${entry}" is not host:port`);
-    return { host, port: Number(port) };
-  });
+  const sentinels = hostList(hosts, 26_379, 'redis-sentinel://');
   const password = credentials.includes(':') ? decodeURIComponent(credentials.slice(credentials.indexOf(':') + 1)) : undefined;
   const db = Number(new URLSearchParams(query).get('db') ?? 0);
   if (!Number.isInteger(db) || db < 0) throw new Error('REDIS_URL redis-sentinel://: db must be a database number, e.g. ?db=0');
@@ -70,12 +75,7 @@ export function redisClusterNodes(url: string): { nodes: ClusterNode[]; username
   const credentials = at >= 0 ? rest.slice(0, at) : '';
   const hosts = at >= 0 ? rest.slice(at + 1) : rest;
   if (!hosts || /[/?#]/.test(hosts)) throw new Error('REDIS_URL redis-cluster:// needs host:port[,host:port…] and nothing after it');
-  const nodes = hosts.split(',').map((entry) => {
-    const [host, port = '6379', extra] = entry.split(':');
-    const number = Number(port);
-    if (!host || extra !== undefined || !Number.isInteger(number) || number < 1 || number > 65_535) throw new Error(`REDIS_URL redis-cluster://: "${entry}" is not host:port`);
-    return { host, port: number };
-  });
+  const nodes = hostList(hosts, 6_379, 'redis-cluster://');
   const colon = credentials.indexOf(':');
   const username = colon > 0 ? decodeURIComponent(credentials.slice(0, colon)) : undefined;
   const password = colon >= 0 ? decodeURIComponent(credentials.slice(colon + 1)) || undefined : undefined;
