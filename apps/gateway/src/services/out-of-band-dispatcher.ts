@@ -70,7 +70,6 @@ export class OutOfBandDispatcher {
     }
   }
 
-
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */
   private ttlSeconds(challenge: ChallengeEntity): number {
     return Math.max(1, Math.ceil((challenge.expiresAt - this.clock.now()) / 1000));

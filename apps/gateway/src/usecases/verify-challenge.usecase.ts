@@ -119,18 +119,19 @@ export class VerifyChallengeUseCase {
    * (an approval once). For the others a code is required.
    */
   private async withoutCode(tenant: TenantContext, challengeId: string): Promise<VerifyResult> {
-    const found = await new ChallengeRepository(this.database.manager).findInTenant(tenant.tenantId, challengeId);
+    const challenges = new ChallengeRepository(this.database.manager);
+    const found = await challenges.findInTenant(tenant.tenantId, challengeId);
     if (!found) throw notFound('challenge');
     if (!answeredElsewhere(found.type)) throw invalidArgument('code', 'code is required');
+    const now = this.clock.now();
     // A locked user's approvals do not count, as a right code would not: "this wasn't me" on one
     // push must also stop a login approved a moment before.
     const state = await new UserStateRepository(this.database.manager).find(tenant.tenantId, found.userId);
-    if (state) this.lockout.assertNotLocked(state, this.clock.now());
+    if (state) this.lockout.assertNotLocked(state, now);
     if (found.status === 'APPROVED') {
       // An approval is reported once, as a right code is accepted once: a replayed call must not
       // complete a second login on the strength of the first one.
-      const redeemed = await new ChallengeRepository(this.database.manager).redeemApproval(found.id, this.clock.now());
-      if (!redeemed) throw failedPrecondition('challenge is no longer pending (approved, and already reported or expired)');
+      if (!(await challenges.redeemApproval(found.id, now))) throw failedPrecondition('challenge is no longer pending (approved, and already reported or expired)');
       return { ok: true, challenge: challengeView(found), attemptsRemaining: found.attemptsRemaining };
     }
     // Still pending, or ended otherwise: ok=false with the state; uses no attempt.
