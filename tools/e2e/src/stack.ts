@@ -169,19 +169,24 @@ export async function spawnApp(app: AppName, name: string, env: Record<string, s
   return { name, child, output, exited, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: grpcPort ? `127.0.0.1:${grpcPort}` : undefined };
 }
 
-/** Polls `/readyz` until it answers 200; fails early when the process exits. */
-export async function waitForReady(app: AppProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+/** Polls `path` on the app's HTTP port until it answers `status`. */
+export async function waitForHttp(app: AppProcess, path: string, status = 200, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${app.name} exited before it was ready`);
-    const status = await fetch(`${app.httpUrl}/readyz`).then(
+    if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${app.name} exited before ${path} answered ${status}:\n${app.output.join('')}`);
+    const answer = await fetch(`${app.httpUrl}${path}`).then(
       (res) => res.status,
       () => 0,
     );
-    if (status === 200) return;
+    if (answer === status) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${app.name} was not ready within ${timeoutMs} ms`);
+  throw new Error(`${app.name}: ${path} did not answer ${status} within ${timeoutMs} ms`);
+}
+
+/** Polls `/readyz` until it answers 200; fails early when the process exits. */
+export function waitForReady(app: AppProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  return waitForHttp(app, '/readyz', 200, timeoutMs);
 }
 
 /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with how the process ended. */

@@ -40,18 +40,3 @@ export function logLines(app: AppProcess): Array<Record<string, unknown>> {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
-
-/** Polls `path` on the app's HTTP port until it answers `status`. */
-export async function waitForHttp(app: AppProcess, path: string, status = 200, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${app.name} exited:\n${app.output.join('')}`);
-    const answer = await fetch(`${app.httpUrl}${path}`).then(
-      (res) => res.status,
-      () => 0,
-    );
-    if (answer === status) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${app.name}: ${path} did not answer ${status} within ${timeoutMs} ms`);
-}

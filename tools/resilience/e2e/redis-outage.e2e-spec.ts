@@ -1,6 +1,6 @@
 import { freePort } from '@mfa/testing';
-import { spawnApp, stopProcess, type AppName, type AppProcess } from '../../e2e/src/stack';
-import { logLines, loneAppEnv, stderrOf, waitForHttp } from './app-env';
+import { spawnApp, stopProcess, waitForHttp, type AppName, type AppProcess } from '../../e2e/src/stack';
+import { logLines, loneAppEnv, stderrOf } from './app-env';
 import { OwnRedis } from './own-redis';
 
 /** API.md §6: SIGTERM stops every app gracefully and exits 0, Redis reachable or not. */
