@@ -3,12 +3,14 @@ import type { INestApplication } from '@nestjs/common';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import { Database } from '@mfa/persistence';
+import type { Logger } from '@mfa/observability';
 import { createBullConnection } from '@mfa/queue';
 import { createTestDatabase, freePort, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config/gateway-config';
 import { GatewayModule } from '../src/gateway.module';
 import { GATEWAY_APP_OPTIONS, startGatewayApp } from '../src/gateway-app';
 import { Clock } from '../src/services/clock';
+import { LOGGER } from '../src/services/logger.provider';
 
 /** A clock the test moves by hand, starting at the real time. */
 export class ManualClock extends Clock {
@@ -43,6 +45,8 @@ export interface GatewayHarnessOptions {
   env?: Record<string, string>;
   /** Reuse a database (and keep it on close), e.g. to restart the gateway with other keys. */
   database?: TestDatabase;
+  /** The gateway's logger, for a test that reads what it logs. */
+  logger?: Logger;
 }
 
 async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
@@ -73,10 +77,11 @@ export async function startGateway(options: GatewayHarnessOptions): Promise<Runn
   };
   const config = loadGatewayConfig(env);
   const clock = new ManualClock();
-  const moduleRef = await Test.createTestingModule({ imports: [GatewayModule.forRoot(config)] })
+  const testing = Test.createTestingModule({ imports: [GatewayModule.forRoot(config)] })
     .overrideProvider(Clock)
-    .useValue(clock)
-    .compile();
+    .useValue(clock);
+  if (options.logger) testing.overrideProvider(LOGGER).useValue(options.logger);
+  const moduleRef = await testing.compile();
   const app = moduleRef.createNestApplication({ ...GATEWAY_APP_OPTIONS, logger: false });
   await startGatewayApp(app, config, '127.0.0.1');
   const clients: MfaClient[] = [];

@@ -1,12 +1,15 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
+import { createLogger } from '@mfa/observability';
 import { enrolledTotp } from './flows';
 import { startGateway } from './gateway-harness';
 
 describe('WatchChallenge while the gateway shuts down', () => {
   it('an open stream on a pending challenge ends with UNAVAILABLE, not OK, so the client watches again elsewhere', async () => {
-    const gateway = await startGateway({ driver: 'sqlite' });
+    const lines: Array<{ level: string; msg: string }> = [];
+    const logger = createLogger('gateway', { write: (line: string) => void lines.push(JSON.parse(line)) }, 'info');
+    const gateway = await startGateway({ driver: 'sqlite', logger });
     // A client of the test's own: the harness closes its clients before the app, which would cancel the stream.
     const client = new MfaClient({ address: gateway.grpcAddress, apiKey: gateway.apiKey, retries: 0 });
     try {
@@ -34,6 +37,10 @@ describe('WatchChallenge while the gateway shuts down', () => {
       const { error } = outcome as { how: 'error'; error: ServiceError };
       expect(error.code).toBe(status.UNAVAILABLE);
       expect(error.details).toBe('gateway is shutting down, watch again');
+      expect(error.metadata.get('reason')).toEqual(['shutting_down']);
+      // Expected at every rolling deploy: an info line, not an error an operator would chase.
+      expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+      expect(lines.map((line) => line.msg)).toContain('gRPC call ended by shutdown');
     } finally {
       client.close();
     }

@@ -6,6 +6,7 @@ import { DomainError, DomainErrorCode, invalidArgument } from '@mfa/domain';
 import { GatewayMetrics, type Logger } from '@mfa/observability';
 import { ApiKeyAuthService } from '../services/api-key-auth.service';
 import { LOGGER } from '../services/logger.provider';
+import { isEndedByShutdown } from '../usecases/watch-challenge.usecase';
 import { toGrpcError } from './grpc-status';
 import { malformation, MAX_METADATA_BYTES, metadataBytes } from './strict-decoding';
 import { attachTenant } from './tenant.decorator';
@@ -40,7 +41,8 @@ export class GrpcCallInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         const grpcError = toGrpcError(error);
         code = grpcError.code;
-        if (code === status.INTERNAL || code === status.UNAVAILABLE) this.logger.error({ err: error, method }, 'gRPC call failed');
+        if (isEndedByShutdown(error)) this.logger.info({ method }, 'gRPC call ended by shutdown');
+        else if (code === status.INTERNAL || code === status.UNAVAILABLE) this.logger.error({ err: error, method }, 'gRPC call failed');
         return throwError(() => new RpcException(grpcError));
       }),
       tap({ error: () => undefined }),

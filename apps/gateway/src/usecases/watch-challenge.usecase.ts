@@ -10,6 +10,11 @@ import { GetChallengeUseCase } from './get-challenge.usecase';
 /** A lost pub/sub message (Redis restarting) delays a watcher by at most this long. */
 const SAFETY_POLL_MS = 5_000;
 
+const ENDED_BY_SHUTDOWN = 'shutting_down';
+
+/** True for the error that ends a watch because this gateway is stopping: expected, not a failure. */
+export const isEndedByShutdown = (error: unknown): boolean => error instanceof DomainError && error.details.reason === ENDED_BY_SHUTDOWN;
+
 const fingerprint = (c: ChallengeView): string => `${c.status}|${c.delivery}|${c.attemptsRemaining}|${c.reason}`;
 
 /**
@@ -70,6 +75,6 @@ export class WatchChallengeUseCase implements BeforeApplicationShutdown {
    * watch again, on another replica, where it gets the current state first.
    */
   beforeApplicationShutdown(): void {
-    for (const subscriber of this.open) subscriber.error(new DomainError(DomainErrorCode.Unavailable, 'gateway is shutting down, watch again'));
+    for (const subscriber of this.open) subscriber.error(new DomainError(DomainErrorCode.Unavailable, 'gateway is shutting down, watch again', { reason: ENDED_BY_SHUTDOWN }));
   }
 }
