@@ -94,6 +94,27 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.FAILED_PRECONDITION);
   });
 
+  it('fails an approval that comes in while the user is locked, and leaves the lock in place', async () => {
+    duo.setUser('lockie', 'timeout'); // no answer yet
+    await client.enrollFactor({ user_id: 'u-lock', type: 'FACTOR_TYPE_DUO', duo_username: 'lockie' });
+    const challenge = await client.startChallenge({ user_id: 'u-lock' });
+    await client.setPolicy({ lockout_threshold: 1, number_matching: true });
+    try {
+      expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '999999' })).toMatchObject({ ok: false });
+      const lockedUntil = (await client.getUserStatus({ user_id: 'u-lock' })).locked_until;
+      expect(lockedUntil).toBeTruthy();
+
+      duo.setUser('lockie', 'allow'); // the user taps Approve on the Duo push sent before the lock
+      const final = await settled(challenge.id);
+      expect(final.status).toBe('CHALLENGE_STATUS_FAILED');
+      expect(final.reason).toMatch(/locked/);
+      expect((await client.getUserStatus({ user_id: 'u-lock' })).locked_until).toEqual(lockedUntil);
+      await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.RESOURCE_EXHAUSTED);
+    } finally {
+      await client.setPolicy({ number_matching: true });
+    }
+  });
+
   it("settles the delivery of a challenge ended before Duo answered, and keeps the challenge's outcome", async () => {
     await client.enrollFactor({ user_id: 'u-ada3', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
     const authsOfAda = (): number => duo.requests.filter((r) => r.path === '/auth/v2/auth' && r.params.username === 'ada').length;

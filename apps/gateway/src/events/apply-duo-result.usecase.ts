@@ -14,6 +14,8 @@ const EVENT_OF: Record<DuoResultEvent['result'], (reason: string) => ChallengeEv
   error: (reason) => ({ type: 'fail', reason }),
 };
 
+const LOCKED_REASON = 'approved while the user was locked: too many failed attempts';
+
 /** The end of a Duo Push or phone auth, as the duo worker saw it in `auth_status`. */
 @Injectable()
 export class ApplyDuoResultUseCase {
@@ -43,8 +45,11 @@ export class ApplyDuoResultUseCase {
         return true;
       }
       challenge.delivery = delivery;
-      await this.lifecycle.settle(manager, challenge, EVENT_OF[event.result](event.reason), now);
-      if (event.result === 'allow') {
+      // Approving on the phone does not lift a lock (threshold or "this wasn't me"): the challenge
+      // fails instead, as a right code would be refused, and the counter is left as it is.
+      const lockedOut = event.result === 'allow' && this.lockout.isLocked(state, now);
+      await this.lifecycle.settle(manager, challenge, lockedOut ? { type: 'fail', reason: LOCKED_REASON } : EVENT_OF[event.result](event.reason), now);
+      if (event.result === 'allow' && !lockedOut) {
         await this.lockout.recordSuccess(manager, state, now);
         const factors = new FactorRepository(manager);
         const factor = await factors.findById(challenge.factorId);

@@ -17,8 +17,12 @@ const toLockoutState = (state: UserStateEntity): LockoutState => ({
 export class LockoutService {
   constructor(private readonly metrics: GatewayMetrics) {}
 
+  isLocked(state: UserStateEntity, now: number): boolean {
+    return isLocked(toLockoutState(state), now);
+  }
+
   assertNotLocked(state: UserStateEntity, now: number): void {
-    if (isLocked(toLockoutState(state), now)) {
+    if (this.isLocked(state, now)) {
       throw resourceExhausted('locked', lockedFor(toLockoutState(state), now), 'locked: too many failed attempts, try again later');
     }
   }
