@@ -107,6 +107,14 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
     expect((await client.verifyChallenge({ challenge_id: challenge.id, code: oneAhead })).ok).toBe(true);
   });
 
+  it('keeps the window at ±1 step of the server clock after a code one step ahead was accepted', async () => {
+    const { secret } = await enrolledTotp('dora');
+    const first = await client.startChallenge({ user_id: 'dora' });
+    expect((await client.verifyChallenge({ challenge_id: first.id, code: totp(secret, gateway.clock.now() + STEP_MS) })).ok).toBe(true);
+    const second = await client.startChallenge({ user_id: 'dora' });
+    expect((await client.verifyChallenge({ challenge_id: second.id, code: totp(secret, gateway.clock.now() + 2 * STEP_MS) })).ok).toBe(false);
+  });
+
   it('fails the challenge after max_verify_attempts wrong codes', async () => {
     const { secret } = await enrolledTotp('erin');
     const challenge = await client.startChallenge({ user_id: 'erin' });

@@ -9,6 +9,7 @@ import {
   TOTP_ALGORITHM,
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,
+  TOTP_WINDOW_STEPS,
 } from './codes';
 import { DomainError, DomainErrorCode } from './errors';
 
@@ -26,7 +27,7 @@ function rejection(run: () => unknown): DomainError {
 
 describe('TOTP parameters', () => {
   it('are the RFC 6238 defaults of the API: SHA1, 6 digits, 30 s', () => {
-    expect([TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS]).toEqual(['SHA1', 6, 30]);
+    expect([TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS]).toEqual(['SHA1', 6, 30, 1]);
   });
 });
 

@@ -4,6 +4,11 @@ import { DomainError, DomainErrorCode, invalidArgument } from './errors';
 export const TOTP_DIGITS = 6;
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_ALGORITHM = 'SHA1';
+/**
+ * Steps accepted on each side of the current one (RFC 6238 §5.2: ±1 step of 30 s), around the
+ * server's clock only: following a device's drift would widen it past the ±1 the contract names.
+ */
+export const TOTP_WINDOW_STEPS = 1;
 
 /** Checked before any attempt is used: a malformed code is an error, not a wrong code. */
 export function assertCodeShape(code: string, digits: number): void {

@@ -21,6 +21,7 @@ export {
   TOTP_ALGORITHM,
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,
+  TOTP_WINDOW_STEPS,
 } from './codes';
 export { maskContactDetails } from './display';
 export { emailIdentity, maskEmail, normalizeEmail } from './email';
@@ -53,4 +54,3 @@ export {
   type PolicyInput,
   type PolicyOrigin,
 } from './policy';
-export { MAX_DRIFT_STEPS, nextDrift, TOTP_WINDOW_STEPS } from './totp-drift';

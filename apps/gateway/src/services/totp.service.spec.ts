@@ -16,8 +16,7 @@ const RFC_VECTORS: [number, string][] = [
 ];
 
 const stepOf = (seconds: number): number => Math.floor(seconds / STEP_SECONDS);
-const options = (nowSeconds: number, extra: { driftSteps?: number; lastUsedStep?: number | null } = {}) => ({
-  driftSteps: extra.driftSteps ?? 0,
+const options = (nowSeconds: number, extra: { lastUsedStep?: number | null } = {}) => ({
   lastUsedStep: extra.lastUsedStep ?? null,
   nowMs: nowSeconds * 1000,
 });
@@ -30,14 +29,14 @@ describe('TotpService', () => {
   });
 
   describe('verify against RFC 6238 Appendix B (SHA-1)', () => {
-    it.each(RFC_VECTORS)('T=%d → %s matches its own step with deltaSteps 0', async (seconds, code) => {
+    it.each(RFC_VECTORS)('T=%d → %s matches its own step', async (seconds, code) => {
       expect(totp(RFC_SECRET, seconds * 1000)).toBe(code); // the reference implementation agrees
-      expect(await service.verify(RFC_SECRET, code, options(seconds))).toEqual({ timeStep: stepOf(seconds), deltaSteps: 0 });
+      expect(await service.verify(RFC_SECRET, code, options(seconds))).toEqual({ timeStep: stepOf(seconds) });
     });
 
     it.each(RFC_VECTORS)('T=%d: %s is accepted one step early or late', async (seconds, code) => {
-      expect(await service.verify(RFC_SECRET, code, options(seconds + STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds), deltaSteps: -1 });
-      expect(await service.verify(RFC_SECRET, code, options(seconds - STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds), deltaSteps: 1 });
+      expect(await service.verify(RFC_SECRET, code, options(seconds + STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds) });
+      expect(await service.verify(RFC_SECRET, code, options(seconds - STEP_SECONDS))).toEqual({ timeStep: stepOf(seconds) });
     });
 
     it.each(RFC_VECTORS)('T=%d: %s is refused two steps early or late', async (seconds, code) => {
@@ -49,26 +48,23 @@ describe('TotpService', () => {
     it.each(RFC_VECTORS)('T=%d: %s is refused once its step was used (replay), accepted after the step before', async (seconds, code) => {
       const step = stepOf(seconds);
       expect(await service.verify(RFC_SECRET, code, options(seconds, { lastUsedStep: step }))).toBeNull();
-      expect(await service.verify(RFC_SECRET, code, options(seconds, { lastUsedStep: step - 1 }))).toEqual({ timeStep: step, deltaSteps: 0 });
+      expect(await service.verify(RFC_SECRET, code, options(seconds, { lastUsedStep: step - 1 }))).toEqual({ timeStep: step });
     });
   });
 
   it('refuses a code of a step before lastUsedStep, even inside the window', async () => {
     const now = 1111111111;
     const previous = totp(RFC_SECRET, (now - STEP_SECONDS) * 1000);
-    expect(await service.verify(RFC_SECRET, previous, options(now))).toEqual({ timeStep: stepOf(now) - 1, deltaSteps: -1 });
+    expect(await service.verify(RFC_SECRET, previous, options(now))).toEqual({ timeStep: stepOf(now) - 1 });
     expect(await service.verify(RFC_SECRET, previous, options(now, { lastUsedStep: stepOf(now) }))).toBeNull();
   });
 
-  it('centres the window on the remembered drift', async () => {
+  it('keeps the window at ±1 step of the server clock after a code one step ahead (no drift following)', async () => {
     const now = 1234567890;
-    const threeAhead = totp(RFC_SECRET, (now + 3 * STEP_SECONDS) * 1000);
-    expect(await service.verify(RFC_SECRET, threeAhead, options(now))).toBeNull();
-    expect(await service.verify(RFC_SECRET, threeAhead, options(now, { driftSteps: 3 }))).toEqual({ timeStep: stepOf(now) + 3, deltaSteps: 0 });
-    const fourAhead = totp(RFC_SECRET, (now + 4 * STEP_SECONDS) * 1000);
-    expect(await service.verify(RFC_SECRET, fourAhead, options(now, { driftSteps: 3 }))).toEqual({ timeStep: stepOf(now) + 4, deltaSteps: 1 });
-    const current = totp(RFC_SECRET, now * 1000);
-    expect(await service.verify(RFC_SECRET, current, options(now, { driftSteps: 3 }))).toBeNull();
+    const oneAhead = totp(RFC_SECRET, (now + STEP_SECONDS) * 1000);
+    expect(await service.verify(RFC_SECRET, oneAhead, options(now))).toEqual({ timeStep: stepOf(now) + 1 });
+    const twoAhead = totp(RFC_SECRET, (now + 2 * STEP_SECONDS) * 1000);
+    expect(await service.verify(RFC_SECRET, twoAhead, options(now, { lastUsedStep: stepOf(now) + 1 }))).toBeNull();
   });
 
   it('refuses a wrong code and a code of another secret', async () => {
@@ -103,6 +99,6 @@ describe('TotpService', () => {
     expect(new Set(secrets).size).toBe(secrets.length);
     // A fresh secret works end to end with the reference implementation.
     const now = 1_700_000_000;
-    expect(await service.verify(secrets[0], totp(secrets[0], now * 1000), options(now))).toEqual({ timeStep: stepOf(now), deltaSteps: 0 });
+    expect(await service.verify(secrets[0], totp(secrets[0], now * 1000), options(now))).toEqual({ timeStep: stepOf(now) });
   });
 });

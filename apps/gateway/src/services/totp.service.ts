@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TOTP } from '@otplib/totp';
-import { MAX_DRIFT_STEPS, TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS } from '@mfa/domain';
+import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS } from '@mfa/domain';
 
 export interface TotpMatch {
   /** The time step the code belongs to. */
   timeStep: number;
-  /** How many steps away from the expected (drift-corrected) step it matched. */
-  deltaSteps: number;
 }
 
 import { base32Plugin as base32, nodeCryptoPlugin as crypto } from './otp-node-plugins';
@@ -30,12 +28,11 @@ export class TotpService {
   }
 
   /**
-   * Accepts a code from the step window centred on the authenticator's remembered drift
-   * (±1 step), refusing any step at or below `lastUsedStep` (replay protection).
+   * Accepts a code of the current step or the one on either side (±1), refusing any step at or
+   * below `lastUsedStep` (replay protection).
    */
-  async verify(secret: string, code: string, options: { driftSteps: number; lastUsedStep: number | null; nowMs: number }): Promise<TotpMatch | null> {
-    const drift = Math.max(-MAX_DRIFT_STEPS, Math.min(MAX_DRIFT_STEPS, options.driftSteps));
-    const epoch = Math.floor(options.nowMs / 1000) + drift * TOTP_PERIOD_SECONDS;
+  async verify(secret: string, code: string, options: { lastUsedStep: number | null; nowMs: number }): Promise<TotpMatch | null> {
+    const epoch = Math.floor(options.nowMs / 1000);
     // Every step of the window was accepted already (the clock stepped back, or a replica runs
     // behind): any code now is a replay. otplib would throw on such an afterTimeStep.
     const topOfWindow = Math.floor(epoch / TOTP_PERIOD_SECONDS) + TOTP_WINDOW_STEPS;
@@ -47,6 +44,6 @@ export class TotpService {
       ...(options.lastUsedStep === null ? {} : { afterTimeStep: options.lastUsedStep }),
     });
     if (!result.valid) return null;
-    return { timeStep: result.timeStep, deltaSteps: result.delta };
+    return { timeStep: result.timeStep };
   }
 }
