@@ -27,7 +27,7 @@ import { ExpirySweeper } from './services/expiry-sweeper.service';
 import { GrpcHealthReporter } from './services/grpc-health-reporter.service';
 import { ReadinessProbe } from './services/readiness-probe';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
-import { SendRateLimiter } from './services/send-rate-limiter';
+import { PromptRateLimiter, SendRateLimiter } from './services/send-rate-limiter';
 import { WatchChallengeUseCase } from './usecases/watch-challenge.usecase';
 import type { GatewayConfig } from './config/gateway-config';
 import { GATEWAY_CONFIG } from './config/gateway-config.provider';
@@ -109,6 +109,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: JobProducer, useFactory: (connection: RedisConnection) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
         { provide: OtpCodeStore, useFactory: (redis: RedisConnection) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
         { provide: SendRateLimiter, useFactory: (redis: RedisConnection) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
+        { provide: PromptRateLimiter, useFactory: (redis: RedisConnection, logger: Logger) => new PromptRateLimiter(redis, config.queuePrefix, config.promptLimit, logger), inject: [REDIS, LOGGER] },
         { provide: ChallengeNotifier, useFactory: (redis: RedisConnection) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry()) },
         { provide: Clock, useClass: SystemClock },

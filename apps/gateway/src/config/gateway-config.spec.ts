@@ -53,6 +53,19 @@ describe('gateway configuration in production', () => {
   });
 });
 
+describe('abuse limits', () => {
+  it('default to 5/10/1000 code sends and 10 prompts per factor without an approval, and read count/seconds', () => {
+    const defaults = loadGatewayConfig(production());
+    expect(defaults.sendLimits).toEqual({ perDestination: { count: 5, windowSeconds: 600 }, perUser: { count: 10, windowSeconds: 600 }, perTenant: { count: 1000, windowSeconds: 60 } });
+    expect(defaults.promptLimit).toEqual({ count: 10, windowSeconds: 600 });
+    expect(loadGatewayConfig(production({ MFA_PROMPT_LIMIT_PER_FACTOR: '4/60' })).promptLimit).toEqual({ count: 4, windowSeconds: 60 });
+  });
+
+  it.each(['MFA_PROMPT_LIMIT_PER_FACTOR', 'MFA_SEND_LIMIT_PER_USER'])('refuses a malformed %s, naming it', (name) => {
+    expect(() => loadGatewayConfig(production({ [name]: '10 per minute' }))).toThrow(new RegExp(`^${name} must look like COUNT/SECONDS`));
+  });
+});
+
 describe('PUBLIC_BASE_URL check', () => {
   it.each(['https://mfa.acme.io', 'https://10.0.0.5:8443/base', 'http://mfa.internal.corp'])('accepts %s', (url) => {
     expect(publicBaseUrlProblem(url)).toBeUndefined();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_SEND_LIMITS, parseSendLimit, type SendLimits } from '../services/send-rate-limiter';
+import { DEFAULT_PROMPT_LIMIT, DEFAULT_SEND_LIMITS, parseSendLimit, type SendLimit, type SendLimits } from '../services/send-rate-limiter';
 import { keyringFromEnv, loadOrCreateDevSecret, type Keyring, newSecretToken } from '@mfa/crypto';
 import { redisSettingsFromEnv } from '@mfa/queue';
 
@@ -17,6 +17,8 @@ export interface GatewayConfig {
   publicBaseUrl: string;
   /** Abuse limits on code sends (MFA_SEND_LIMIT_PER_DESTINATION / _PER_USER / _PER_TENANT, `count/seconds`). */
   sendLimits: SendLimits;
+  /** Prompts to one PUSH or DUO factor without an approval (MFA_PROMPT_LIMIT_PER_FACTOR, `count/seconds`). */
+  promptLimit: SendLimit;
   /** Notes for the operator (development defaults in use, production settings that look wrong), logged at start as warnings. */
   notices: string[];
 }
@@ -94,6 +96,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     adminToken,
     issuer: env.MFA_ISSUER || 'MFA Gateway',
     sendLimits: sendLimitsFrom(env),
+    promptLimit: limitFrom(env, 'MFA_PROMPT_LIMIT_PER_FACTOR', DEFAULT_PROMPT_LIMIT),
     publicBaseUrl,
     notices,
   };
@@ -114,14 +117,18 @@ export function publicBaseUrlProblem(raw: string | undefined): string | undefine
   return undefined;
 }
 
-function sendLimitsFrom(env: Env): SendLimits {
+function limitFrom(env: Env, name: string, fallback: SendLimit): SendLimit {
   try {
-    return {
-      perDestination: parseSendLimit('MFA_SEND_LIMIT_PER_DESTINATION', env.MFA_SEND_LIMIT_PER_DESTINATION, DEFAULT_SEND_LIMITS.perDestination),
-      perUser: parseSendLimit('MFA_SEND_LIMIT_PER_USER', env.MFA_SEND_LIMIT_PER_USER, DEFAULT_SEND_LIMITS.perUser),
-      perTenant: parseSendLimit('MFA_SEND_LIMIT_PER_TENANT', env.MFA_SEND_LIMIT_PER_TENANT, DEFAULT_SEND_LIMITS.perTenant),
-    };
+    return parseSendLimit(name, env[name], fallback);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+function sendLimitsFrom(env: Env): SendLimits {
+  return {
+    perDestination: limitFrom(env, 'MFA_SEND_LIMIT_PER_DESTINATION', DEFAULT_SEND_LIMITS.perDestination),
+    perUser: limitFrom(env, 'MFA_SEND_LIMIT_PER_USER', DEFAULT_SEND_LIMITS.perUser),
+    perTenant: limitFrom(env, 'MFA_SEND_LIMIT_PER_TENANT', DEFAULT_SEND_LIMITS.perTenant),
+  };
 }

@@ -6,6 +6,7 @@ import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import { LockoutService } from '../services/lockout.service';
+import { PromptRateLimiter } from '../services/send-rate-limiter';
 
 const EVENT_OF: Record<DuoResultEvent['result'], (reason: string) => ChallengeEvent> = {
   allow: () => ({ type: 'approve' }),
@@ -24,6 +25,7 @@ export class ApplyDuoResultUseCase {
     private readonly lifecycle: ChallengeLifecycle,
     private readonly lockout: LockoutService,
     private readonly notifier: ChallengeNotifier,
+    private readonly prompts: PromptRateLimiter,
     private readonly clock: Clock,
   ) {}
 
@@ -31,18 +33,18 @@ export class ApplyDuoResultUseCase {
     const found = await new ChallengeRepository(this.database.manager).findById(event.challengeId);
     if (!found) return;
     const now = this.clock.now();
-    const changed = await this.database.withUserLock(found.tenantId, found.userId, async (manager, state) => {
+    const settled = await this.database.withUserLock(found.tenantId, found.userId, async (manager, state): Promise<'nothing' | 'changed' | 'approved'> => {
       const challenges = new ChallengeRepository(manager);
       const challenge = await challenges.findById(event.challengeId);
-      if (!challenge) return false;
+      if (!challenge) return 'nothing';
       const delivery = challenge.delivery === 'QUEUED' ? transitionDelivery('QUEUED', event.result === 'error' ? 'FAILED' : 'SENT') : challenge.delivery;
       if (challenge.status !== 'PENDING') {
         // Settled already (a passcode, a cancel, expiry): the outcome stands, but Duo's request
         // has ended too, so the delivery does not stay QUEUED on a final challenge.
-        if (delivery === challenge.delivery) return false;
+        if (delivery === challenge.delivery) return 'nothing';
         challenge.delivery = delivery;
         await challenges.save(challenge);
-        return true;
+        return 'changed';
       }
       challenge.delivery = delivery;
       // Approving on the phone does not lift a lock (threshold or "this wasn't me"): the challenge
@@ -57,9 +59,11 @@ export class ApplyDuoResultUseCase {
           factor.lastUsedAt = now;
           await factors.save(factor);
         }
+        return 'approved';
       }
-      return true;
+      return 'changed';
     });
-    if (changed) await this.notifier.publish(event.challengeId);
+    if (settled !== 'nothing') await this.notifier.publish(event.challengeId);
+    if (settled === 'approved') await this.prompts.startOver(found.tenantId, found.factorId);
   }
 }

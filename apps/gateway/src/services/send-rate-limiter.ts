@@ -1,5 +1,6 @@
 import type { RedisConnection } from '@mfa/queue';
 import { resourceExhausted } from '@mfa/domain';
+import type { Logger } from '@mfa/observability';
 import { viaRedis } from './redis-availability';
 
 export interface SendLimit {
@@ -44,37 +45,75 @@ end
 return 0
 `;
 
+const COMMAND = 'mfaCheckAndCountSends';
+type WithCommand = RedisConnection & { [COMMAND](numberOfKeys: number, ...keysAndArgs: string[]): Promise<number> };
+
+/**
+ * Counts one use in each window, or none when any is full: returns 0, or the seconds until the
+ * full window ends. A defined command runs by its SHA (EVALSHA, loading the script only when
+ * Redis lacks it), instead of sending and hashing the whole script every time.
+ */
+async function checkAndCount(redis: RedisConnection, windows: Array<{ key: string; limit: SendLimit }>): Promise<number> {
+  if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: CHECK_AND_COUNT });
+  const args = windows.flatMap(({ limit }) => [String(limit.count), String(limit.windowSeconds)]);
+  return Number(await viaRedis(() => (redis as WithCommand)[COMMAND](windows.length, ...windows.map((w) => w.key), ...args)));
+}
+
 /**
  * Abuse limits on code sends (SMS pumping, mail bombing): fixed windows per destination, per
  * user and per tenant, checked and counted atomically in Redis so replicas share them.
  */
-const COMMAND = 'mfaCheckAndCountSends';
-type WithCommand = RedisConnection & { [COMMAND](numberOfKeys: number, ...keysAndArgs: string[]): Promise<number> };
-
 export class SendRateLimiter {
-  private readonly redis: WithCommand;
-
   constructor(
-    redis: RedisConnection,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly limits: SendLimits,
-  ) {
-    // A defined command runs by its SHA (EVALSHA, loading the script only when Redis lacks it),
-    // instead of sending and hashing the whole script with every send.
-    redis.defineCommand(COMMAND, { lua: CHECK_AND_COUNT });
-    this.redis = redis as WithCommand;
-  }
+  ) {}
 
   /** Counts one send, or throws RESOURCE_EXHAUSTED with `retry-after` and counts nothing. */
   async consume(tenantId: string, userId: string, destinationIndex: string): Promise<void> {
     const { perDestination, perUser, perTenant } = this.limits;
-    const keys = [
-      `${this.prefix}:limit:dest:${tenantId}:${destinationIndex}`,
-      `${this.prefix}:limit:user:${tenantId}:${Buffer.from(userId).toString('base64url')}`,
-      `${this.prefix}:limit:tenant:${tenantId}`,
-    ];
-    const args = [perDestination, perUser, perTenant].flatMap((l) => [String(l.count), String(l.windowSeconds)]);
-    const retryAfter = Number(await viaRedis(() => this.redis[COMMAND](keys.length, ...keys, ...args)));
+    const retryAfter = await checkAndCount(this.redis, [
+      { key: `${this.prefix}:limit:dest:${tenantId}:${destinationIndex}`, limit: perDestination },
+      { key: `${this.prefix}:limit:user:${tenantId}:${Buffer.from(userId).toString('base64url')}`, limit: perUser },
+      { key: `${this.prefix}:limit:tenant:${tenantId}`, limit: perTenant },
+    ]);
     if (retryAfter > 0) throw resourceExhausted('rate_limited', retryAfter, 'too many codes sent: try again later');
+  }
+}
+
+/** Default (README): 10 prompts to one PUSH or DUO factor without an approval, per 10 minutes. */
+export const DEFAULT_PROMPT_LIMIT: SendLimit = { count: 10, windowSeconds: 600 };
+
+/**
+ * Push bombing (MFA fatigue) and paid Duo phone calls: prompts to one PUSH or DUO factor are
+ * limited per window, and an approval starts the count over, so a user who approves the logins
+ * they make never meets the limit, however many they make.
+ */
+export class PromptRateLimiter {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+    private readonly limit: SendLimit,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Counts one prompt, or throws RESOURCE_EXHAUSTED with `retry-after` and counts nothing. */
+  async consume(tenantId: string, factorId: string): Promise<void> {
+    const retryAfter = await checkAndCount(this.redis, [{ key: this.key(tenantId, factorId), limit: this.limit }]);
+    if (retryAfter > 0) throw resourceExhausted('rate_limited', retryAfter, 'too many prompts to this factor without an approval: try again later');
+  }
+
+  /** After an approval. Best effort: the approval stands even when Redis cannot take this. */
+  async startOver(tenantId: string, factorId: string): Promise<void> {
+    try {
+      await this.redis.del(this.key(tenantId, factorId));
+    } catch (error) {
+      this.logger.warn({ err: error, factorId }, 'could not reset the prompt limit after an approval');
+    }
+  }
+
+  private key(tenantId: string, factorId: string): string {
+    return `${this.prefix}:limit:prompt:${tenantId}:${factorId}`;
   }
 }

@@ -8,6 +8,7 @@ import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import { LockoutService } from '../services/lockout.service';
 import { decodePolicy } from '../services/policy-codec';
+import { PromptRateLimiter } from '../services/send-rate-limiter';
 
 export interface DeviceResponse {
   challengeId: string;
@@ -31,6 +32,7 @@ export class RespondToChallengeUseCase {
     private readonly lockout: LockoutService,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly prompts: PromptRateLimiter,
     private readonly clock: Clock,
   ) {}
 
@@ -74,6 +76,7 @@ export class RespondToChallengeUseCase {
       return { kind: 'settled', status: challenge.status };
     });
     await this.notifier.publish(response.challengeId);
+    if (outcome.kind === 'settled' && outcome.status === 'APPROVED') await this.prompts.startOver(device.tenantId, device.id);
     if (outcome.kind === 'expired') throw failedPrecondition('challenge is no longer pending (expired)');
     if (outcome.kind === 'binding_mismatch') {
       throw new DomainError(DomainErrorCode.PermissionDenied, 'the number does not match the one on the login screen', { reason: 'binding_mismatch' });

@@ -7,7 +7,7 @@ import { ChallengeFactory } from '../services/challenge-factory.service';
 import { Clock } from '../services/clock';
 import { assertCountryAllowed, phoneDestination } from '../services/destination';
 import { LockoutService } from '../services/lockout.service';
-import { SendRateLimiter } from '../services/send-rate-limiter';
+import { PromptRateLimiter, SendRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
 
@@ -41,6 +41,7 @@ export class StartChallengeUseCase {
     private readonly lockout: LockoutService,
     private readonly challenges: ChallengeFactory,
     private readonly rateLimiter: SendRateLimiter,
+    private readonly prompts: PromptRateLimiter,
     private readonly clock: Clock,
   ) {}
 
@@ -60,6 +61,7 @@ export class StartChallengeUseCase {
       if (factor.status !== 'ACTIVE') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not active`);
       if (!isFactorTypeAllowed(tenant.policy, factor.type)) throw failedPrecondition(`factor type ${factor.type} is not allowed by the tenant policy`);
       if (isOutOfBand(factor.type)) await this.admitSend(tenant, factor);
+      if (factor.type === 'PUSH' || factor.type === 'DUO') await this.prompts.consume(tenant.tenantId, factor.id);
       const challenge = await this.challenges.create(manager, tenant, factor, { purpose: 'challenge', locale: command.locale, idempotencyKey: command.idempotencyKey, context: command.context }, now);
       return { challenge, factor, queueAgain: null };
     });

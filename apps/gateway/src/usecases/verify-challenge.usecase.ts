@@ -10,6 +10,7 @@ import { Clock } from '../services/clock';
 import { CodeChecker, type CodeCheck } from '../services/code-checker.service';
 import { DuoClient } from '../services/duo-client.service';
 import { LockoutService } from '../services/lockout.service';
+import { PromptRateLimiter } from '../services/send-rate-limiter';
 import type { TenantContext } from '../services/tenant-context';
 import { challengeView, type ChallengeView } from '../services/views';
 import { GetChallengeUseCase } from './get-challenge.usecase';
@@ -43,6 +44,7 @@ export class VerifyChallengeUseCase {
     private readonly notifier: ChallengeNotifier,
     private readonly getChallenge: GetChallengeUseCase,
     private readonly duo: DuoClient,
+    private readonly prompts: PromptRateLimiter,
     private readonly keyring: Keyring,
     private readonly clock: Clock,
   ) {}
@@ -75,6 +77,7 @@ export class VerifyChallengeUseCase {
       if (!current) throw notFound('challenge');
       return this.settle(manager, tenant, state, current, code, verdict, now);
     });
+    if (!outcome.expired && outcome.ok) await this.prompts.startOver(tenant.tenantId, found.factorId);
     return this.finish(found.id, outcome);
   }
 
