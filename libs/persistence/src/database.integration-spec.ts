@@ -1,12 +1,29 @@
 import { Keyring } from '@mfa/crypto';
 import { createTestDatabase, type TestDatabase } from '@mfa/testing';
 import { Database } from './database';
+import { ChallengeEntity } from './entities/challenge.entity';
 import { FactorEntity } from './entities/factor.entity';
 import { factorSecretAad, rotateEncryptionKeys } from './key-rotation';
 import { AuditRepository } from './repositories/audit.repository';
+import { ChallengeRepository } from './repositories/challenge.repository';
 import { FactorRepository } from './repositories/factor.repository';
 import { UserStateRepository } from './repositories/user-state.repository';
 import { TenantAdmin } from './tenant-admin';
+
+function challenge(tenantId: string, id: string, overrides: Partial<ChallengeEntity>, now: number): ChallengeEntity {
+  return Object.assign(new ChallengeEntity(), {
+    id, tenantId, userId: 'outsider', factorId: 'fac_1', type: 'PUSH', purpose: 'challenge', status: 'PENDING', delivery: 'QUEUED',
+    reason: '', attemptsRemaining: 5, idempotencyKey: null, context: null, locale: '', codeLength: null, bindingCode: null,
+    createdAt: now, expiresAt: now + 300_000, resolvedAt: null, redeemedAt: null,
+    ...overrides,
+  });
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
   let testDb: TestDatabase;
@@ -63,6 +80,50 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
     );
     expect((await new UserStateRepository(database.manager).find(tenantId, 'racer'))?.consecutiveFailures).toBe(25);
   });
+
+  it('keeps statements outside a transaction out of it: its rollback spares them, and they never read its uncommitted rows', async () => {
+    const now = Date.now();
+    const outside = new ChallengeRepository(database.manager);
+    await outside.insert(challenge(tenantId, 'chl_outside', { status: 'APPROVED', delivery: 'QUEUED' }, now));
+    const wrote = deferred();
+    const resume = deferred();
+    const failing = database.transaction(async (manager) => {
+      await new ChallengeRepository(manager).insert(challenge(tenantId, 'chl_rolled_back', {}, now));
+      await new UserStateRepository(manager).lock(tenantId, 'rolled-back', now);
+      wrote.resolve();
+      await resume.promise;
+      throw new Error('send rate limit');
+    });
+    await wrote.promise;
+    // While the transaction is open (on SQLite these wait for it to end): a reported approval, a delivery report, reads.
+    const statements = Promise.all([
+      outside.redeemApproval('chl_outside', now),
+      outside.advanceDelivery('chl_outside', 'QUEUED', 'SENT'),
+      outside.findById('chl_rolled_back'),
+      new UserStateRepository(database.manager).find(tenantId, 'rolled-back'),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    resume.resolve();
+    await expect(failing).rejects.toThrow('send rate limit');
+    expect(await statements).toEqual([true, true, null, null]);
+    expect(await outside.findById('chl_outside')).toMatchObject({ redeemedAt: now, delivery: 'SENT' });
+    expect(await outside.redeemApproval('chl_outside', now)).toBe(false);
+    expect(await outside.findById('chl_rolled_back')).toBeNull();
+  });
+
+  it('runs a statement made through the outside manager during a transaction rather than wait for the transaction to end', async () => {
+    const now = Date.now();
+    await new ChallengeRepository(database.manager).insert(challenge(tenantId, 'chl_inside', {}, now));
+    const found = await database.transaction(() => new ChallengeRepository(database.manager).findById('chl_inside'));
+    expect(found?.id).toBe('chl_inside');
+  });
+
+  if (driver === 'sqlite') {
+    it('refuses a transaction inside a transaction rather than wait for itself', async () => {
+      await expect(database.transaction(() => database.transaction(async () => 'never'))).rejects.toThrow('cannot be opened inside another');
+      await expect(database.transaction(async () => 'after')).resolves.toBe('after');
+    });
+  }
 
   it('pages audit events newest first without gaps or repeats', async () => {
     const audit = new AuditRepository(database.manager);

@@ -6,6 +6,7 @@ import type { UserStateEntity } from './entities/user-state.entity';
 import { KeyedMutex } from './keyed-mutex';
 import { MIGRATIONS } from './migrations';
 import { UserStateRepository } from './repositories/user-state.repository';
+import { SqliteConnection } from './sqlite-connection';
 
 const MIGRATION_LOCK_ID = 724_611_001;
 
@@ -16,11 +17,15 @@ const MIGRATION_LOCK_ID = 724_611_001;
  */
 export class Database {
   private readonly mutex = new KeyedMutex();
+  /** SQLite only: its one connection, taken in turns by transactions and by every statement outside them. */
+  private readonly sqlite?: SqliteConnection;
 
   private constructor(
     readonly dataSource: DataSource,
     readonly driver: DatabaseDriver,
-  ) {}
+  ) {
+    if (driver === 'sqlite') this.sqlite = new SqliteConnection(dataSource);
+  }
 
   /** Connects and brings the schema up to date (migrations run under an advisory lock on PostgreSQL). */
   static async open(url: string): Promise<Database> {
@@ -42,8 +47,8 @@ export class Database {
   }
 
   async migrate(): Promise<void> {
-    if (this.driver !== 'postgres') {
-      await this.dataSource.runMigrations({ transaction: 'all' });
+    if (this.sqlite) {
+      await this.sqlite.exclusive(() => this.dataSource.runMigrations({ transaction: 'all' }));
       return;
     }
     const runner = this.dataSource.createQueryRunner();
@@ -58,14 +63,16 @@ export class Database {
   }
 
   /**
-   * Runs `work` in a transaction; on SQLite every transaction is serialised. On PostgreSQL, writes
+   * Runs `work` in a transaction; on SQLite every transaction is serialised, and a statement made
+   * outside one waits for it to end (`SqliteConnection`), so the rollback cannot take that
+   * statement with it nor can it read the transaction's uncommitted rows. On PostgreSQL, writes
    * made through the repositories are held back and sent together before the next read and
    * before COMMIT (`DeferredWrites`), so an error in any of them still rolls the whole transaction
    * back. Not on SQLite: an embedded write costs no round trip, and TypeORM gives every caller
    * there the one connection, so a read from outside the transaction would send its writes.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>, key = 'global'): Promise<T> {
-    if (this.driver === 'sqlite') return this.mutex.run('sqlite', () => this.dataSource.transaction(work));
+    if (this.sqlite) return this.sqlite.exclusive(() => this.dataSource.transaction(work));
     return this.mutex.run(key, () =>
       this.dataSource.transaction(async (manager) => {
         const runner = manager.queryRunner!;
