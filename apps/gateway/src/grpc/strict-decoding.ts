@@ -82,7 +82,15 @@ export function useStrictRequestDecoding(definition: PackageDefinition): void {
       const original = method.requestDeserialize;
       if (typeof original !== 'function') continue;
       method.requestDeserialize = (buffer: Buffer) => {
-        const message = original(buffer) as Record<string | symbol, unknown>;
+        let message: Record<string | symbol, unknown>;
+        try {
+          message = original(buffer) as Record<string | symbol, unknown>;
+        } catch {
+          // grpc-js answers a throwing deserializer with INTERNAL; bytes that are no message are the caller's error.
+          message = {};
+          Object.defineProperty(message, MALFORMED, { value: 'the request is not a valid protobuf message', enumerable: false });
+          return message;
+        }
         const problem = wireProblem(buffer) ?? stringProblem(message);
         if (problem && message && typeof message === 'object') Object.defineProperty(message, MALFORMED, { value: problem, enumerable: false });
         return message;
