@@ -8,6 +8,7 @@ import {
   JobIds,
   JobProducer,
   QueueName,
+  sealedDuoEnrollUrlAad,
   sealedDuoPasscodeAad,
   sealedDuoUsernameAad,
   type ChallengeEventJob,
@@ -42,7 +43,7 @@ let duoQueue: Queue;
 let duoEvents: QueueEvents;
 let baseUrl: string;
 
-/** Every username and passcode handed to the worker: none may show up in Redis. */
+/** Every username, passcode and enrollment portal URL the worker handled: none may show up in Redis. */
 const secrets: string[] = [];
 let sequence = 0;
 
@@ -164,14 +165,17 @@ describe('duo worker', () => {
     expect(worker.context.config.concurrency).toBe(32);
   });
 
-  it('preauth returns Duo’s answer to the waiting gateway: auth, enroll with the portal URL, deny', async () => {
+  it('preauth returns Duo’s answer to the waiting gateway: auth, enroll with the portal URL sealed to the job, deny', async () => {
     const active = preauthJob(user('allow'));
-    await expect(runAndAwait<DuoPreauthResult>(active.jobId, active.payload)).resolves.toEqual({ result: 'auth', statusMessage: 'Account is active' });
+    await expect(runAndAwait<DuoPreauthResult>(active.jobId, active.payload)).resolves.toEqual({ v: 2, result: 'auth', statusMessage: 'Account is active' });
     const enroll = preauthJob(user('enroll'));
     const enrolled = await runAndAwait<DuoPreauthResult>(enroll.jobId, enroll.payload);
-    expect(enrolled).toMatchObject({ result: 'enroll', enrollPortalUrl: expect.stringMatching(/^https:\/\/api-e2e00000\.duosecurity\.com\/portal\?code=/) });
+    expect(enrolled).toEqual({ v: 2, result: 'enroll', statusMessage: expect.any(String), sealedEnrollPortalUrl: expect.stringMatching(/^v1\.e2e\./) });
+    const portal = keyring.decryptText(enrolled.sealedEnrollPortalUrl!, sealedDuoEnrollUrlAad(enroll.payload.factorId, enroll.jobId));
+    expect(portal).toMatch(/^https:\/\/api-e2e00000\.duosecurity\.com\/portal\?code=/);
+    secrets.push(portal, new URL(portal).searchParams.get('code')!);
     const denied = preauthJob(user('preauth_deny'));
-    await expect(runAndAwait<DuoPreauthResult>(denied.jobId, denied.payload)).resolves.toMatchObject({ result: 'deny', statusMessage: expect.any(String) });
+    await expect(runAndAwait<DuoPreauthResult>(denied.jobId, denied.payload)).resolves.toMatchObject({ v: 2, result: 'deny', statusMessage: expect.any(String) });
   });
 
   it('passcode: the right one allows, a wrong one denies', async () => {
@@ -265,7 +269,7 @@ describe('duo worker', () => {
     expect(fake.requests.filter((r) => r.path === '/auth/v2/auth_status' && r.params.txid === txid).length).toBeGreaterThan(0);
   });
 
-  it('leaves no plaintext username or passcode anywhere in Redis', async () => {
+  it('leaves no plaintext username, passcode or enrollment portal anywhere in Redis (job return values and the events stream included)', async () => {
     const contents = await redisContents(connection, prefix);
     expect(contents.size).toBeGreaterThan(0);
     const dump: string[] = [...contents.values()];

@@ -1,19 +1,25 @@
 import type { Keyring } from '@mfa/crypto';
 import type { Logger } from '@mfa/observability';
-import { PermanentProviderError, sealedDuoPasscodeAad, sealedDuoUsernameAad } from '@mfa/queue';
+import { PermanentProviderError, sealedDuoEnrollUrlAad, sealedDuoPasscodeAad, sealedDuoUsernameAad } from '@mfa/queue';
 
 /** Provider label of failures that happen before Duo is involved. */
 export const WORKER_PROVIDER = 'duo';
 
 /**
- * Opens the sealed username and passcode of a Duo job. A sealed value that does not open never
- * will, so that is a permanent failure; the plaintext never reaches a log line or an error.
+ * Opens the sealed username and passcode of a Duo job, and seals the secret a job returns (Duo's
+ * enrollment portal URL). A sealed value that does not open never will, so that is a permanent
+ * failure; the plaintext never reaches a log line or an error.
  */
 export class DuoSecrets {
   constructor(
-    private readonly keyring: Pick<Keyring, 'decryptText'>,
+    private readonly keyring: Pick<Keyring, 'decryptText' | 'encrypt'>,
     private readonly logger: Logger,
   ) {}
+
+  /** For the return value of preauth job `jobId`: only the gateway that asked opens it. */
+  sealEnrollUrl(url: string, factorId: string, jobId: string): string {
+    return this.keyring.encrypt(url, sealedDuoEnrollUrlAad(factorId, jobId));
+  }
 
   username(sealed: string, factorId: string, log: object): string {
     const username = this.open(sealed, sealedDuoUsernameAad(factorId), 'username', log);

@@ -1,9 +1,10 @@
+import { MigrationExecutor, type DataSource } from 'typeorm';
 import { Keyring } from '@mfa/crypto';
 import { createTestDatabase, type TestDatabase } from '@mfa/testing';
 import { Database } from './database';
 import { ChallengeEntity } from './entities/challenge.entity';
 import { FactorEntity } from './entities/factor.entity';
-import { factorSecretAad, rotateEncryptionKeys } from './key-rotation';
+import { factorEnrollUrlAad, factorSecretAad, rotateEncryptionKeys } from './key-rotation';
 import { AuditRepository } from './repositories/audit.repository';
 import { ChallengeRepository } from './repositories/challenge.repository';
 import { FactorRepository } from './repositories/factor.repository';
@@ -15,6 +16,25 @@ function challenge(tenantId: string, id: string, overrides: Partial<ChallengeEnt
     id, tenantId, userId: 'outsider', factorId: 'fac_1', type: 'PUSH', purpose: 'challenge', status: 'PENDING', delivery: 'QUEUED',
     reason: '', attemptsRemaining: 5, idempotencyKey: null, context: null, locale: '', codeLength: null, bindingCode: null,
     createdAt: now, expiresAt: now + 300_000, resolvedAt: null, redeemedAt: null,
+    ...overrides,
+  });
+}
+
+/** Undoes the migrations from the newest back to `name`, so a test can write rows as they were before it. */
+async function undoMigrationsThrough(source: DataSource, name: string): Promise<void> {
+  for (;;) {
+    const [newest] = await new MigrationExecutor(source).getExecutedMigrations();
+    if (!newest) throw new Error(`migration ${name} was never run`);
+    await source.undoLastMigration();
+    if (newest.name === name) return;
+  }
+}
+
+function duoFactor(tenantId: string, id: string, overrides: Partial<FactorEntity>): FactorEntity {
+  return Object.assign(new FactorEntity(), {
+    id, tenantId, userId: 'duo', type: 'DUO', status: 'PENDING', display: 'Duo x', label: '', locale: '', secretEnc: null,
+    destinationEnc: null, destinationIndex: null, totpLastStep: null, totpDrift: 0, deviceId: null, devicePublicKey: null, pushTokenEnc: null,
+    enrollUrlEnc: null, createdAt: Date.now(), lastUsedAt: null,
     ...overrides,
   });
 }
@@ -53,7 +73,7 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
 
   it('counts approvals made before the redeemed_at migration as reported', async () => {
     const source = database.dataSource;
-    await source.undoLastMigration();
+    await undoMigrationsThrough(source, 'ChallengeRedeemedAt1733011200000');
     const row = (id: string, status: string) =>
       source.query(
         `INSERT INTO challenges (id, tenant_id, user_id, factor_id, type, status, delivery, attempts_remaining, created_at, expires_at, resolved_at) VALUES ('${id}', '${tenantId}', 'u1', 'fac_1', 'PUSH', '${status}', 'SENT', 5, 1000, 301000, ${status === 'PENDING' ? 'NULL' : '2000'})`,
@@ -66,6 +86,34 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
       ['chl_old_approved', 2000],
       ['chl_old_pending', null],
     ]);
+  });
+
+  it('drops the Duo portal URLs stored in clear before enroll_url_enc (a migration has no keyring to seal them), keeping the factors', async () => {
+    const source = database.dataSource;
+    await undoMigrationsThrough(source, 'DuoEnrollUrlSealed1733097600000');
+    await source.query(
+      `INSERT INTO factors (id, tenant_id, user_id, type, status, display, enroll_url, created_at) VALUES ('fac_old_duo', '${tenantId}', 'u1', 'DUO', 'PENDING', 'Duo x', 'https://api-x.duosecurity.com/portal?code=0ldc0de', 1000)`,
+    );
+    await source.runMigrations();
+    expect(await source.query(`SELECT enroll_url, enroll_url_enc FROM factors WHERE id = 'fac_old_duo'`)).toEqual([{ enroll_url: null, enroll_url_enc: null }]);
+    expect(JSON.stringify(await source.query('SELECT * FROM factors'))).not.toContain('0ldc0de');
+    // Still a pending factor: ConfirmEnrollment asks Duo again, which hands out a new portal URL.
+    expect(await new FactorRepository(database.manager).findById('fac_old_duo')).toMatchObject({ status: 'PENDING', enrollUrlEnc: null, enrollUrl: null });
+  });
+
+  it('stores a Duo portal URL only sealed: the opened URL on the entity is never written', async () => {
+    const keyring = Keyring.parse(Keyring.generateSpec('k'));
+    const url = 'https://api-x.duosecurity.com/portal?code=5ea1ed';
+    const factors = new FactorRepository(database.manager);
+    const factor = duoFactor(tenantId, 'fac_sealed_url', { enrollUrlEnc: keyring.encrypt(url, factorEnrollUrlAad('fac_sealed_url')), enrollUrl: url });
+    await factors.insert(factor);
+    factor.enrollUrl = `${url}-changed`;
+    await factors.save(factor);
+    expect(JSON.stringify(await database.dataSource.query('SELECT * FROM factors'))).not.toContain('5ea1ed');
+    const stored = await factors.findById('fac_sealed_url');
+    expect(stored?.enrollUrl).toBeNull();
+    expect(keyring.decryptText(stored!.enrollUrlEnc!, factorEnrollUrlAad('fac_sealed_url'))).toBe(url);
+    await factors.delete('fac_sealed_url');
   });
 
   it('serialises concurrent writers of one user: no increment is lost', async () => {
@@ -153,11 +201,15 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
         }),
       );
     }
+    const url = 'https://api-x.duosecurity.com/portal?code=r0tated';
+    await factors.insert(duoFactor(tenantId, 'fac_r3', { enrollUrlEnc: oldKeyring.encrypt(url, factorEnrollUrlAad('fac_r3')) }));
     const rotated = Keyring.parse(`${newSpec},${oldSpec}`);
-    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBeGreaterThanOrEqual(2);
+    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBeGreaterThanOrEqual(3);
     expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBe(0);
     const onlyNew = Keyring.parse(newSpec);
     const stored = await factors.findInTenant(tenantId, 'fac_r2');
     expect(onlyNew.decryptText(stored!.secretEnc!, factorSecretAad('fac_r2'))).toBe('secret-fac_r2');
+    const duo = await factors.findInTenant(tenantId, 'fac_r3');
+    expect(onlyNew.decryptText(duo!.enrollUrlEnc!, factorEnrollUrlAad('fac_r3'))).toBe(url);
   });
 });

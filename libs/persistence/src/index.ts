@@ -15,5 +15,5 @@ export { FactorRepository } from './repositories/factor.repository';
 export { RecoveryCodeRepository } from './repositories/recovery-code.repository';
 export { TenantRepository, type ApiKeyOwner } from './repositories/tenant.repository';
 export { UserStateRepository } from './repositories/user-state.repository';
-export { factorDestinationAad, factorPushTokenAad, factorSecretAad, rotateEncryptionKeys, type RotationProgress } from './key-rotation';
+export { factorDestinationAad, factorEnrollUrlAad, factorPushTokenAad, factorSecretAad, rotateEncryptionKeys, type RotationProgress } from './key-rotation';
 export { TenantAdmin, type IssuedApiKey } from './tenant-admin';

@@ -14,6 +14,7 @@ const PAGE_SIZE = 200;
 export const factorSecretAad = (factorId: string): string => `factor:${factorId}:secret`;
 export const factorDestinationAad = (factorId: string): string => `factor:${factorId}:destination`;
 export const factorPushTokenAad = (factorId: string): string => `factor:${factorId}:push-token`;
+export const factorEnrollUrlAad = (factorId: string): string => `factor:${factorId}:enroll-url`;
 
 /**
  * Re-encrypts every stored secret still sealed with an older key. Resumable: it walks factors
@@ -32,9 +33,12 @@ export async function rotateEncryptionKeys(
     if (page.length === 0) return progress;
     for (const factor of page) {
       progress.scanned++;
-      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc' | 'destinationIndex' | 'pushTokenEnc'>> = {};
+      const changes: Partial<Pick<FactorEntity, 'secretEnc' | 'destinationEnc' | 'destinationIndex' | 'pushTokenEnc' | 'enrollUrlEnc'>> = {};
       if (factor.pushTokenEnc && keyring.needsReencryption(factor.pushTokenEnc)) {
         changes.pushTokenEnc = keyring.reencrypt(factor.pushTokenEnc, factorPushTokenAad(factor.id));
+      }
+      if (factor.enrollUrlEnc && keyring.needsReencryption(factor.enrollUrlEnc)) {
+        changes.enrollUrlEnc = keyring.reencrypt(factor.enrollUrlEnc, factorEnrollUrlAad(factor.id));
       }
       if (factor.secretEnc && keyring.needsReencryption(factor.secretEnc)) {
         changes.secretEnc = keyring.reencrypt(factor.secretEnc, factorSecretAad(factor.id));

@@ -19,9 +19,24 @@ export type DuoJob =
   | { v: 1; kind: 'auth'; challengeId: string; factorId: string; sealedUsername: string; factor: DuoFactor; ipaddr?: string; pushInfo: DuoPushInfo; ttlSeconds: number }
   | { v: 1; kind: 'passcode'; challengeId: string; factorId: string; sealedUsername: string; sealedPasscode: string };
 
-/** What a preauth job returns: Duo's `result` and, for `enroll`, the enrollment portal. */
+export type DuoPreauthOutcome = 'auth' | 'enroll' | 'allow' | 'deny';
+
+/**
+ * What a preauth job returns: Duo's `result` and, for `enroll`, the enrollment portal. The portal
+ * URL is a bearer link (whoever opens it enrolls a device for the Duo user) and a job's return
+ * value stays in Redis and on the queue dashboard, so it travels sealed (aad
+ * `sealedDuoEnrollUrlAad`). Results carried no `v` before this one.
+ */
 export interface DuoPreauthResult {
-  result: 'auth' | 'enroll' | 'allow' | 'deny';
+  v: 2;
+  result: DuoPreauthOutcome;
+  statusMessage: string;
+  sealedEnrollPortalUrl?: string;
+}
+
+/** What a duo worker from before `v: 2` returns, the portal in clear; accepted only while such a worker may still run. */
+export interface LegacyDuoPreauthResult {
+  result: DuoPreauthOutcome;
   statusMessage: string;
   enrollPortalUrl?: string;
 }
@@ -44,6 +59,12 @@ export interface DuoResultEvent {
 
 export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;
 export const sealedDuoPasscodeAad = (challengeId: string): string => `job:${challengeId}:duo-passcode`;
+/** Binds a sealed portal URL to the one preauth job that asked: another job's answer does not open in its place. */
+export const sealedDuoEnrollUrlAad = (factorId: string, jobId: string): string => `job:${jobId}:factor:${factorId}:duo-enroll-url`;
+
+const PREAUTH_OUTCOMES = ['auth', 'enroll', 'allow', 'deny'] as const;
+/** Duo's status message: may be empty. */
+const isStatusMessage = (value: unknown): boolean => typeof value === 'string' && value.length <= 255;
 
 const pushInfoValid = (value: unknown): boolean => {
   if (typeof value !== 'object' || value === null) return false;
@@ -77,6 +98,29 @@ export function parseDuoJob(data: unknown): DuoJob {
     pushInfo: pushInfoValid,
     ttlSeconds: isInteger(1, 86_400),
   } as never);
+}
+
+/**
+ * A preauth job's return value, checked by the worker before it returns it and by the gateway
+ * when it reads it. A portal URL comes only with `enroll`. The legacy shape is accepted so
+ * enrollments keep working while older workers drain during a rolling deploy.
+ */
+export function parseDuoPreauthResult(data: unknown): DuoPreauthResult | LegacyDuoPreauthResult {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const portal = record.result === 'enroll' ? isOptionalString() : isOneOf(undefined);
+  if (!('v' in record)) {
+    return validatePayload<LegacyDuoPreauthResult>('duo preauth result', data, {
+      result: isOneOf(...PREAUTH_OUTCOMES),
+      statusMessage: isStatusMessage,
+      enrollPortalUrl: portal,
+    });
+  }
+  return validatePayload<DuoPreauthResult>('duo preauth result', data, {
+    v: isOneOf(2),
+    result: isOneOf(...PREAUTH_OUTCOMES),
+    statusMessage: isStatusMessage,
+    sealedEnrollPortalUrl: portal,
+  });
 }
 
 export function parseDuoResultEvent(data: unknown): DuoResultEvent {

@@ -16,15 +16,19 @@ export {
 } from './job-payloads';
 export {
   parseDuoJob,
+  parseDuoPreauthResult,
   parseDuoResultEvent,
+  sealedDuoEnrollUrlAad,
   sealedDuoPasscodeAad,
   sealedDuoUsernameAad,
   type DuoFactor,
   type DuoJob,
   type DuoPasscodeResult,
+  type DuoPreauthOutcome,
   type DuoPreauthResult,
   type DuoPushInfo,
   type DuoResultEvent,
+  type LegacyDuoPreauthResult,
 } from './duo-payloads';
 export { JobIds } from './job-ids';
 export { JobProducer, type JobOf, type ProducedQueue } from './job-producer';

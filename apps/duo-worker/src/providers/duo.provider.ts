@@ -1,4 +1,11 @@
-import type { DuoFactor, DuoPasscodeResult, DuoPreauthResult, DuoPushInfo } from '@mfa/queue';
+import type { DuoFactor, DuoPasscodeResult, DuoPreauthOutcome, DuoPushInfo } from '@mfa/queue';
+
+/** Duo's preauth answer as the use case gets it: the portal URL in clear, to be sealed before it leaves the process. */
+export interface DuoPreauthAnswer {
+  result: DuoPreauthOutcome;
+  statusMessage: string;
+  enrollPortalUrl?: string;
+}
 
 export interface DuoAuthStart {
   username: string;
@@ -18,7 +25,7 @@ export interface DuoAuthState {
  */
 export interface DuoProvider {
   readonly name: string;
-  preauth(username: string): Promise<DuoPreauthResult>;
+  preauth(username: string): Promise<DuoPreauthAnswer>;
   /** Checks a passcode (Duo Mobile, hardware token, SMS passcode) synchronously. */
   checkPasscode(username: string, passcode: string): Promise<DuoPasscodeResult>;
   /** Starts a Duo Push / phone call without waiting for the user; the transaction id follows it. */

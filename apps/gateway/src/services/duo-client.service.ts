@@ -1,8 +1,19 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { QueueEvents } from 'bullmq';
+import { QueueEvents, type Job } from 'bullmq';
 import { Keyring, newId } from '@mfa/crypto';
 import { DomainError, DomainErrorCode } from '@mfa/domain';
-import { duplicateConnection, JobProducer, QueueName, sealedDuoPasscodeAad, sealedDuoUsernameAad, type DuoPasscodeResult, type DuoPreauthResult, type RedisConnection } from '@mfa/queue';
+import {
+  duplicateConnection,
+  JobProducer,
+  parseDuoPreauthResult,
+  QueueName,
+  sealedDuoEnrollUrlAad,
+  sealedDuoPasscodeAad,
+  sealedDuoUsernameAad,
+  type DuoPasscodeResult,
+  type DuoPreauthOutcome,
+  type RedisConnection,
+} from '@mfa/queue';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { BULL_CONNECTION } from './redis.provider';
@@ -12,10 +23,19 @@ export const DUO_ANSWER_TIMEOUT_MS = 15_000;
 
 const unavailable = (): DomainError => new DomainError(DomainErrorCode.Unavailable, 'Duo could not be reached, retry later');
 
+/** Duo's preauth answer, opened for this request. */
+export interface DuoPreauthAnswer {
+  result: DuoPreauthOutcome;
+  statusMessage: string;
+  /** `enroll` only: Duo's enrollment portal, a bearer link; sealed again before it is stored. */
+  enrollPortalUrl: string | null;
+}
+
 /**
  * The gateway's side of the duo queue. Preauth and passcode checks are questions with an
  * answer the caller waits for: the job's return value, awaited through BullMQ's queue events.
- * The username travels sealed, bound to the factor.
+ * The username travels sealed, bound to the factor; the enrollment portal URL comes back
+ * sealed, bound to the factor and the job.
  */
 @Injectable()
 export class DuoClient implements OnApplicationShutdown {
@@ -33,12 +53,27 @@ export class DuoClient implements OnApplicationShutdown {
     return this.keyring.encrypt(username, sealedDuoUsernameAad(factorId));
   }
 
-  async preauth(factorId: string, username: string): Promise<DuoPreauthResult> {
-    return this.ask<DuoPreauthResult>(`${factorId}.preauth.${newId('q')}`, { v: 1, kind: 'preauth', factorId, sealedUsername: this.sealUsername(factorId, username) });
+  /** An answer that does not validate, or a portal URL that does not open, rejects (INTERNAL): a worker out of step, not Duo. */
+  async preauth(factorId: string, username: string): Promise<DuoPreauthAnswer> {
+    const jobId = `${factorId}.preauth.${newId('q')}`;
+    const { answer, job } = await this.ask(jobId, { v: 1, kind: 'preauth', factorId, sealedUsername: this.sealUsername(factorId, username) });
+    const result = parseDuoPreauthResult(answer);
+    if (!('v' in result)) {
+      // A worker from before sealed answers, still draining in a rolling deploy: its answer holds
+      // the URL in clear, so it leaves Redis now rather than when completed jobs expire.
+      if (result.enrollPortalUrl !== undefined) await job.remove().catch(() => undefined);
+      return { result: result.result, statusMessage: result.statusMessage, enrollPortalUrl: result.enrollPortalUrl ?? null };
+    }
+    const sealed = result.sealedEnrollPortalUrl;
+    return {
+      result: result.result,
+      statusMessage: result.statusMessage,
+      enrollPortalUrl: sealed === undefined ? null : this.keyring.decryptText(sealed, sealedDuoEnrollUrlAad(factorId, jobId)),
+    };
   }
 
   async passcode(challengeId: string, factorId: string, username: string, passcode: string): Promise<DuoPasscodeResult> {
-    return this.ask<DuoPasscodeResult>(`${challengeId}.passcode.${newId('q')}`, {
+    const { answer } = await this.ask(`${challengeId}.passcode.${newId('q')}`, {
       v: 1,
       kind: 'passcode',
       challengeId,
@@ -46,9 +81,10 @@ export class DuoClient implements OnApplicationShutdown {
       sealedUsername: this.sealUsername(factorId, username),
       sealedPasscode: this.keyring.encrypt(passcode, sealedDuoPasscodeAad(challengeId)),
     });
+    return answer as DuoPasscodeResult;
   }
 
-  private async ask<T>(jobId: string, payload: Parameters<JobProducer['add']>[2] & { kind: string }): Promise<T> {
+  private async ask(jobId: string, payload: Parameters<JobProducer['add']>[2] & { kind: string }): Promise<{ answer: unknown; job: Job }> {
     const events = await this.queueEvents();
     let job;
     try {
@@ -60,7 +96,7 @@ export class DuoClient implements OnApplicationShutdown {
     }
     if (!job) throw unavailable();
     try {
-      return (await job.waitUntilFinished(events, DUO_ANSWER_TIMEOUT_MS)) as T;
+      return { answer: await job.waitUntilFinished(events, DUO_ANSWER_TIMEOUT_MS), job };
     } catch {
       // No answer in time: take the question back so no worker answers it later for nobody.
       await job.remove().catch(() => undefined);

@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { blindIndex, blindIndexes, Keyring } from '@mfa/crypto';
 import { AuditEventType, DomainError, DomainErrorCode, failedPrecondition, notFound, type FactorStatus } from '@mfa/domain';
-import { AuditRepository, Database, factorDestinationAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
-import type { DuoPreauthResult } from '@mfa/queue';
+import { AuditRepository, Database, factorDestinationAad, factorEnrollUrlAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
+import type { DuoPreauthOutcome } from '@mfa/queue';
 import { Clock } from './clock';
 import { destinationIdentity, type Destination } from './destination';
-import { DuoClient } from './duo-client.service';
+import { DuoClient, type DuoPreauthAnswer } from './duo-client.service';
 import type { TenantContext } from './tenant-context';
 
-const STATUS_OF: Record<DuoPreauthResult['result'], FactorStatus> = { auth: 'ACTIVE', allow: 'ACTIVE', enroll: 'PENDING', deny: 'FAILED' };
+const STATUS_OF: Record<DuoPreauthOutcome, FactorStatus> = { auth: 'ACTIVE', allow: 'ACTIVE', enroll: 'PENDING', deny: 'FAILED' };
 
 /**
  * DUO factors: Duo decides whether the user can authenticate. Enrollment runs Duo's preauth:
  * `auth` (or `allow`) makes the factor ACTIVE, `enroll` leaves it PENDING with Duo's enrollment
- * portal, `deny` makes it FAILED; ConfirmEnrollment asks Duo again.
+ * portal, `deny` makes it FAILED; ConfirmEnrollment asks Duo again. The portal URL lets whoever
+ * opens it enroll a device for the Duo user: it is stored sealed and opened only for a response.
  */
 @Injectable()
 export class DuoFactorService {
@@ -54,14 +55,22 @@ export class DuoFactorService {
     return this.applyPreauth(factor, await this.duo.preauth(factor.id, username));
   }
 
-  private async applyPreauth(factor: FactorEntity, result: DuoPreauthResult): Promise<FactorEntity> {
+  /** Opens the portal URL of each pending DUO factor among `factors` (for ListFactors, GetUserStatus); returns them. */
+  withEnrollUrls(factors: FactorEntity[]): FactorEntity[] {
+    for (const factor of factors) factor.enrollUrl = factor.enrollUrlEnc ? this.keyring.decryptText(factor.enrollUrlEnc, factorEnrollUrlAad(factor.id)) : null;
+    return factors;
+  }
+
+  private async applyPreauth(factor: FactorEntity, result: DuoPreauthAnswer): Promise<FactorEntity> {
     const now = this.clock.now();
+    const enrollUrl = result.result === 'enroll' ? result.enrollPortalUrl : null;
     return this.database.withUserLock(factor.tenantId, factor.userId, async (manager) => {
       const factors = new FactorRepository(manager);
       const current = await factors.findById(factor.id);
       if (!current) throw notFound('factor');
       current.status = STATUS_OF[result.result];
-      current.enrollUrl = result.result === 'enroll' ? (result.enrollPortalUrl ?? null) : null;
+      current.enrollUrlEnc = enrollUrl === null ? null : this.keyring.encrypt(enrollUrl, factorEnrollUrlAad(current.id));
+      current.enrollUrl = enrollUrl;
       await factors.save(current);
       await new AuditRepository(manager).append(
         {

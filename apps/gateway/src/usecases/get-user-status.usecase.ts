@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isLocked } from '@mfa/domain';
 import { Database, FactorRepository, RecoveryCodeRepository, UserStateRepository } from '@mfa/persistence';
 import { Clock } from '../services/clock';
+import { DuoFactorService } from '../services/duo-factor.service';
 import type { TenantContext } from '../services/tenant-context';
 import { factorView, type FactorView } from '../services/views';
 
@@ -18,6 +19,7 @@ export interface UserStatusView {
 export class GetUserStatusUseCase {
   constructor(
     private readonly database: Database,
+    private readonly duoFactors: DuoFactorService,
     private readonly clock: Clock,
   ) {}
 
@@ -33,7 +35,7 @@ export class GetUserStatusUseCase {
       userId,
       enrolled: factors.some((f) => f.status === 'ACTIVE'),
       mfaRequired: tenant.policy.mfaRequired,
-      factors: factors.map(factorView),
+      factors: this.duoFactors.withEnrollUrls(factors).map(factorView),
       lockedUntil: locked ? state.lockedUntil : null,
       recoveryCodesLeft,
     };

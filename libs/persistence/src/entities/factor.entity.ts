@@ -62,8 +62,16 @@ export class FactorEntity {
   @Column({ name: 'push_token_enc', type: 'text', nullable: true })
   pushTokenEnc!: string | null;
 
-  @Column({ name: 'enroll_url', type: 'text', nullable: true })
-  enrollUrl!: string | null;
+  /**
+   * DUO: keyring envelope of Duo's enrollment portal URL while Duo says "enroll", bound to the
+   * factor id. The URL is a bearer link (whoever opens it enrolls a device for the Duo user), so
+   * it is sealed like an address. (The older plaintext `enroll_url` column is no longer mapped.)
+   */
+  @Column({ name: 'enroll_url_enc', type: 'text', nullable: true })
+  enrollUrlEnc!: string | null;
+
+  /** DUO: the portal URL opened from `enrollUrlEnc` for a response. Not a column: never stored. */
+  enrollUrl: string | null = null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;

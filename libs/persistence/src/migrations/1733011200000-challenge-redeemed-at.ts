@@ -1,4 +1,5 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { qualifiedTable } from './qualified-table';
 
 /** When a PUSH or Duo approval was reported to the relying service: an approval counts once. */
 export class ChallengeRedeemedAt1733011200000 implements MigrationInterface {
@@ -7,11 +8,7 @@ export class ChallengeRedeemedAt1733011200000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.addColumn('challenges', new TableColumn({ name: 'redeemed_at', type: 'bigint', isNullable: true }));
     // Approvals from before were reported already (as often as asked): none is reported again.
-    // The table is named with its schema (DATABASE_URL ?schema=), as addColumn names it.
-    const { driver, options } = queryRunner.connection;
-    const schema = (options as { schema?: string }).schema;
-    const challenges = schema ? `${driver.escape(schema)}.${driver.escape('challenges')}` : driver.escape('challenges');
-    await queryRunner.query(`UPDATE ${challenges} SET redeemed_at = COALESCE(resolved_at, created_at) WHERE status = 'APPROVED'`);
+    await queryRunner.query(`UPDATE ${qualifiedTable(queryRunner, 'challenges')} SET redeemed_at = COALESCE(resolved_at, created_at) WHERE status = 'APPROVED'`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -86,7 +86,7 @@ export class FactorRepository {
     return this.manager
       .createQueryBuilder(FactorEntity, 'f')
       .where('f.id > :afterId', { afterId })
-      .andWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL OR f.push_token_enc IS NOT NULL)')
+      .andWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL OR f.push_token_enc IS NOT NULL OR f.enroll_url_enc IS NOT NULL)')
       .orderBy('f.id', 'ASC')
       .limit(limit)
       .getMany();

@@ -1,5 +1,5 @@
-import type { DuoPasscodeResult, DuoPreauthResult, DuoPushInfo } from '@mfa/queue';
-import type { DuoAuthStart, DuoAuthState, DuoProvider } from '../duo.provider';
+import type { DuoPasscodeResult, DuoPushInfo } from '@mfa/queue';
+import type { DuoAuthStart, DuoAuthState, DuoPreauthAnswer, DuoProvider } from '../duo.provider';
 import { DuoTransportError, type DuoAuthClient, type DuoAuthRequest } from './duo-auth-client';
 import { classifyDuoError } from './duo-error-classification';
 import { percentEncode } from './duo-signature';
@@ -17,7 +17,7 @@ export class DuoAuthProvider implements DuoProvider {
 
   constructor(private readonly client: DuoAuthClient) {}
 
-  preauth(username: string): Promise<DuoPreauthResult> {
+  preauth(username: string): Promise<DuoPreauthAnswer> {
     return this.classified(async () => {
       const response = await this.client.preauth(username);
       if (!PREAUTH_RESULTS.has(response.result)) throw new DuoTransportError(`unexpected preauth result`, 'malformed');
