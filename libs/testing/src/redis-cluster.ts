@@ -40,6 +40,7 @@ async function answers(port: number, check: (probe: Redis) => Promise<boolean>, 
 export async function startRedisCluster(masters = 3, replicas = 0): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'mfa-redis-cluster-'));
   const children = new Map<number, ChildProcess>();
+  const output = new Map<number, () => string>();
   const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
   const kill = (child: ChildProcess): Promise<unknown> => (exited(child) ? Promise.resolve() : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))));
   const stop = async (): Promise<void> => {
@@ -63,7 +64,13 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Test
     for (let i = 0; i < masters * (1 + replicas); i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
-      const child = spawn('redis-server', [...args, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+      const child = spawn('redis-server', [...args, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The end of what the node said, for the error if the cluster does not come up (a port taken, say).
+      let said = '';
+      const keep = (chunk: Buffer): void => void (said = (said + chunk.toString()).slice(-2_000));
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      output.set(port, () => said);
       children.set(port, child);
       ports.push(port);
     }
@@ -99,7 +106,8 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Test
       stop,
     };
   } catch (error) {
+    const said = [...output].map(([port, text]) => `--- redis-server on ${port}${children.get(port) && exited(children.get(port)!) ? ' (exited)' : ''}:\n${text()}`).join('\n');
     await stop();
-    throw error;
+    throw new Error(`${(error as Error).message}\n${said}`);
   }
 }
