@@ -17,7 +17,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
   beforeAll(async () => {
     duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 200 });
     await duo.start();
-    gateway = await startGateway({ driver });
+    gateway = await startGateway({ driver, env: { MFA_PROMPT_LIMIT_PER_FACTOR: '3/600' } });
     client = gateway.client();
     const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
     worker = await startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
@@ -113,6 +113,23 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     } finally {
       await client.setPolicy({ number_matching: true });
     }
+  });
+
+  it('limits Duo prompts nobody approves (MFA_PROMPT_LIMIT_PER_FACTOR=3/600); an approval in Duo or by passcode starts over', async () => {
+    await client.enrollFactor({ user_id: 'u-bombed', type: 'FACTOR_TYPE_DUO', duo_username: 'dee' });
+    for (let i = 0; i < 3; i++) expect((await settled((await client.startChallenge({ user_id: 'u-bombed' })).id)).status).toBe('CHALLENGE_STATUS_DENIED');
+    const limited = await grpcError(client.startChallenge({ user_id: 'u-bombed' }), status.RESOURCE_EXHAUSTED);
+    expect(limited.metadata.get('reason')).toEqual(['rate_limited']);
+
+    await client.enrollFactor({ user_id: 'u-passcode', type: 'FACTOR_TYPE_DUO', duo_username: 'tim' }); // never answers the push
+    const unanswered = [];
+    for (let i = 0; i < 3; i++) unanswered.push(await client.startChallenge({ user_id: 'u-passcode' }));
+    await grpcError(client.startChallenge({ user_id: 'u-passcode' }), status.RESOURCE_EXHAUSTED);
+    expect((await client.verifyChallenge({ challenge_id: unanswered[0].id, code: DUO_FAKE_PASSCODE })).ok).toBe(true);
+    expect((await client.startChallenge({ user_id: 'u-passcode' })).status).toBe('CHALLENGE_STATUS_PENDING');
+
+    await client.enrollFactor({ user_id: 'u-approver', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    for (let i = 0; i < 5; i++) expect((await settled((await client.startChallenge({ user_id: 'u-approver' })).id)).status).toBe('CHALLENGE_STATUS_APPROVED');
   });
 
   it("settles the delivery of a challenge ended before Duo answered, and keeps the challenge's outcome", async () => {

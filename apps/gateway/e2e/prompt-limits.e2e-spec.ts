@@ -5,12 +5,12 @@ import { startGateway, type RunningGateway } from './gateway-harness';
 import { TestDevice } from './test-device';
 
 /** Push bombing: prompts to one PUSH factor without an approval are limited; an approval starts over. */
-describe('prompt limit on PUSH factors', () => {
+describe.each(['sqlite', 'postgres'] as const)('prompt limit on PUSH factors (%s)', (driver) => {
   let gateway: RunningGateway;
   let client: MfaClient;
 
   beforeAll(async () => {
-    gateway = await startGateway({ driver: 'sqlite', env: { MFA_PROMPT_LIMIT_PER_FACTOR: '3/600' } });
+    gateway = await startGateway({ driver, env: { MFA_PROMPT_LIMIT_PER_FACTOR: '3/600' } });
     client = gateway.client();
   });
   afterAll(() => gateway.close());
@@ -50,9 +50,15 @@ describe('prompt limit on PUSH factors', () => {
     }
   });
 
-  it('limits each factor on its own: another user is not affected', async () => {
-    await enrolledDevice('bystander');
-    expect((await client.startChallenge({ user_id: 'bystander' })).status).toBe('CHALLENGE_STATUS_PENDING');
+  it('limits each factor on its own: a second device of the same user still gets prompts', async () => {
+    const first = await client.enrollFactor({ user_id: 'two-phones', type: 'FACTOR_TYPE_PUSH' });
+    expect((await new TestDevice(gateway.httpUrl, () => gateway.clock.now()).enroll(first.push!.enrollment_ticket)).status).toBe(201);
+    const second = await client.enrollFactor({ user_id: 'two-phones', type: 'FACTOR_TYPE_PUSH' });
+    expect((await new TestDevice(gateway.httpUrl, () => gateway.clock.now()).enroll(second.push!.enrollment_ticket)).status).toBe(201);
+    for (let i = 0; i < 3; i++) await client.startChallenge({ user_id: 'two-phones', factor_id: first.factor.id });
+    await grpcError(client.startChallenge({ user_id: 'two-phones', factor_id: first.factor.id }), status.RESOURCE_EXHAUSTED);
+    expect((await client.startChallenge({ user_id: 'two-phones', factor_id: second.factor.id })).factor_id).toBe(second.factor.id);
+    await grpcError(client.startChallenge({ user_id: 'two-phones', factor_id: first.factor.id }), status.RESOURCE_EXHAUSTED);
   });
 
   it('does not count a StartChallenge repeated with its idempotency key', async () => {

@@ -15,7 +15,7 @@ const EVENT_OF: Record<DuoResultEvent['result'], (reason: string) => ChallengeEv
   error: (reason) => ({ type: 'fail', reason }),
 };
 
-const LOCKED_REASON = 'approved while the user was locked: too many failed attempts';
+const LOCKED_REASON = 'approved while the user was locked';
 
 /** The end of a Duo Push or phone auth, as the duo worker saw it in `auth_status`. */
 @Injectable()
