@@ -1,16 +1,36 @@
 import { Queue, Worker } from 'bullmq';
 import type { MfaClient } from '@mfa/client';
+import { Keyring } from '@mfa/crypto';
 import { DuoFake } from '@mfa/fakes';
+import { createLogger } from '@mfa/observability';
+import { Database, factorEnrollUrlAad } from '@mfa/persistence';
 import { createBullConnection, QueueName, type RedisConnection } from '@mfa/queue';
-import { redisContents } from '@mfa/testing';
+import { createTestDatabase, redisContents } from '@mfa/testing';
 import { loadWorkerConfig, startWorker } from '@mfa/worker-host';
 import { createDuoWorker } from '../../duo-worker/src/duo.worker';
+import { LegacyEnrollUrlSealer } from '../src/services/legacy-enroll-url-sealer.service';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
 interface FactorRow {
   enroll_url: string | null;
   enroll_url_enc: string | null;
 }
+
+/** A PENDING Duo factor row as a gateway writes it, `columns` added (enroll_url, enroll_url_enc). */
+async function insertDuoFactor(database: Database, id: string, userId: string, columns: Partial<FactorRow>): Promise<void> {
+  const [tenant] = (await database.dataSource.query(`SELECT id FROM tenants WHERE name = 'default'`)) as { id: string }[];
+  const names = Object.keys(columns);
+  const values = Object.values(columns).map((value) => (value === null ? 'NULL' : `'${value}'`));
+  await database.dataSource.query(
+    `INSERT INTO factors (id, tenant_id, user_id, type, status, display, created_at${names.map((n) => `, ${n}`).join('')}) ` +
+      `VALUES ('${id}', '${tenant.id}', '${userId}', 'DUO', 'PENDING', 'Duo x', ${Date.now()}${values.map((v) => `, ${v}`).join('')})`,
+  );
+}
+
+const factorRowIn = async (database: Database, id: string): Promise<FactorRow> => {
+  const [row] = (await database.dataSource.query(`SELECT enroll_url, enroll_url_enc FROM factors WHERE id = '${id}'`)) as FactorRow[];
+  return row;
+};
 
 /**
  * Duo's enrollment portal URL lets whoever opens it enroll a device for the Duo user. The caller
@@ -23,11 +43,13 @@ describe.each(['sqlite', 'postgres'] as const)('Duo enrollment portal URL (%s)',
   let duo: DuoFake;
   let redis: RedisConnection;
   let duoQueue: Queue;
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 50 });
     await duo.start();
-    gateway = await startGateway({ driver });
+    const logger = createLogger('gateway', { write: (line: string) => void logLines.push(JSON.parse(line)) }, 'info');
+    gateway = await startGateway({ driver, logger });
     client = gateway.client();
     redis = createBullConnection(gateway.env.REDIS_URL);
     duoQueue = new Queue(QueueName.Duo, { connection: redis, prefix: gateway.config.queuePrefix });
@@ -39,10 +61,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo enrollment portal URL (%s)',
     await duo.stop();
   });
 
-  const factorRow = async (id: string): Promise<FactorRow> => {
-    const [row] = (await gateway.database.dataSource.query(`SELECT enroll_url, enroll_url_enc FROM factors WHERE id = '${id}'`)) as FactorRow[];
-    return row;
-  };
+  const factorRow = (id: string): Promise<FactorRow> => factorRowIn(gateway.database, id);
   /** Everything stored about factors and their audit trail, for a search for a leaked URL. */
   const databaseText = async (): Promise<string> =>
     JSON.stringify([await gateway.database.dataSource.query('SELECT * FROM factors'), await gateway.database.dataSource.query('SELECT * FROM audit_events')]);
@@ -110,6 +129,76 @@ describe.each(['sqlite', 'postgres'] as const)('Duo enrollment portal URL (%s)',
     } finally {
       await legacy.close();
       connection.disconnect();
+    }
+  });
+
+  it('serves a portal URL stored in clear before it was sealed (or by a gateway of the previous release), then seals it: the answer stays the same', async () => {
+    const legacyUrl = 'https://api-test.duosecurity.com/portal?code=c1ea7e71&akey=DAKCLEAR';
+    await insertDuoFactor(gateway.database, 'fac_clear_url', 'u-clear', { enroll_url: legacyUrl });
+    const { factors } = await client.listFactors({ user_id: 'u-clear' });
+    expect(factors).toEqual([expect.objectContaining({ id: 'fac_clear_url', status: 'FACTOR_STATUS_PENDING', enroll_url: legacyUrl })]);
+    expect((await client.getUserStatus({ user_id: 'u-clear' })).factors).toEqual(factors);
+    expect(await factorRow('fac_clear_url')).toEqual({ enroll_url: legacyUrl, enroll_url_enc: null });
+
+    // What every gateway start runs (and `mfa-admin keys rotate`).
+    expect(await gateway.app.get(LegacyEnrollUrlSealer).run()).toBe(1);
+    const row = await factorRow('fac_clear_url');
+    expect(row).toEqual({ enroll_url: null, enroll_url_enc: expect.stringMatching(/^v1\.test1\./) });
+    expect(gateway.config.keyring.decryptText(row.enroll_url_enc!, factorEnrollUrlAad('fac_clear_url'))).toBe(legacyUrl);
+    expect(await databaseText()).not.toContain('c1ea7e71');
+    expect((await client.listFactors({ user_id: 'u-clear' })).factors).toEqual(factors);
+    expect((await client.getUserStatus({ user_id: 'u-clear' })).factors).toEqual(factors);
+  });
+
+  it('answers a portal URL that no longer opens (its key retired) as empty, not INTERNAL, and logs it without the URL', async () => {
+    const retired = Keyring.parse(Keyring.generateSpec('retired'));
+    const lost = 'https://api-test.duosecurity.com/portal?code=0ld0ne&akey=DAKRETIRED';
+    const kept = 'https://api-test.duosecurity.com/portal?code=600d0ne&akey=DAKKEPT';
+    await insertDuoFactor(gateway.database, 'fac_retired_url', 'u-retired', { enroll_url_enc: retired.encrypt(lost, factorEnrollUrlAad('fac_retired_url')) });
+    await insertDuoFactor(gateway.database, 'fac_kept_url', 'u-retired', { enroll_url_enc: gateway.config.keyring.encrypt(kept, factorEnrollUrlAad('fac_kept_url')) });
+    const linesBefore = logLines.length;
+
+    const { factors } = await client.listFactors({ user_id: 'u-retired' });
+    expect(factors.map((f) => [f.id, f.enroll_url]).sort()).toEqual([
+      ['fac_kept_url', kept],
+      ['fac_retired_url', ''],
+    ]);
+    const status = await client.getUserStatus({ user_id: 'u-retired' });
+    expect(status.factors.map((f) => [f.id, f.enroll_url]).sort()).toEqual([
+      ['fac_kept_url', kept],
+      ['fac_retired_url', ''],
+    ]);
+    const logged = logLines.slice(linesBefore);
+    expect(logged).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'warn', factorId: 'fac_retired_url' })]));
+    expect(JSON.stringify(logged)).not.toContain('0ld0ne');
+    expect(JSON.stringify(logged)).not.toContain('600d0ne');
+  });
+
+  it('seals what is left in clear when a gateway starts', async () => {
+    const database = await createTestDatabase(driver);
+    const env = { MFA_ENCRYPTION_KEYS: Keyring.generateSpec('boot') };
+    const legacyUrl = 'https://api-test.duosecurity.com/portal?code=b007c0de&akey=DAKBOOT';
+    let started: RunningGateway | undefined;
+    try {
+      // A first start migrates and creates the tenant; the row appears while no gateway runs.
+      await (await startGateway({ driver, database, env })).close();
+      const offline = await Database.open(database.url);
+      try {
+        await insertDuoFactor(offline, 'fac_boot_url', 'u-boot', { enroll_url: legacyUrl });
+      } finally {
+        await offline.close();
+      }
+
+      started = await startGateway({ driver, database, env });
+      // In the background: start-up does not wait for it.
+      const deadline = Date.now() + 10_000;
+      while ((await factorRowIn(started.database, 'fac_boot_url')).enroll_url !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await factorRowIn(started.database, 'fac_boot_url')).toEqual({ enroll_url: null, enroll_url_enc: expect.stringMatching(/^v1\.boot\./) });
+      const { factors } = await started.client().listFactors({ user_id: 'u-boot' });
+      expect(factors).toEqual([expect.objectContaining({ id: 'fac_boot_url', enroll_url: legacyUrl })]);
+    } finally {
+      await started?.close();
+      await database.drop();
     }
   });
 });

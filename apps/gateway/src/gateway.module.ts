@@ -24,6 +24,7 @@ import { DuoFactorService } from './services/duo-factor.service';
 import { DeliveryRelay } from './services/delivery-relay.service';
 import { DeliveryWithdrawal } from './services/delivery-withdrawal.service';
 import { ExpirySweeper } from './services/expiry-sweeper.service';
+import { LegacyEnrollUrlSealer } from './services/legacy-enroll-url-sealer.service';
 import { GrpcHealthReporter } from './services/grpc-health-reporter.service';
 import { ReadinessProbe } from './services/readiness-probe';
 import { OutOfBandDispatcher } from './services/out-of-band-dispatcher';
@@ -130,6 +131,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         DuoClient,
         DuoFactorService,
         ExpirySweeper,
+        LegacyEnrollUrlSealer,
         DeliveryRelay,
         ReadinessProbe,
         GrpcHealthReporter,

@@ -88,17 +88,56 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
     ]);
   });
 
-  it('drops the Duo portal URLs stored in clear before enroll_url_enc (a migration has no keyring to seal them), keeping the factors', async () => {
+  it('keeps the Duo portal URLs stored in clear before enroll_url_enc (a migration has no keyring to seal them): read as legacy until sealed', async () => {
     const source = database.dataSource;
     await undoMigrationsThrough(source, 'DuoEnrollUrlSealed1733097600000');
+    const url = 'https://api-x.duosecurity.com/portal?code=0ldc0de';
     await source.query(
-      `INSERT INTO factors (id, tenant_id, user_id, type, status, display, enroll_url, created_at) VALUES ('fac_old_duo', '${tenantId}', 'u1', 'DUO', 'PENDING', 'Duo x', 'https://api-x.duosecurity.com/portal?code=0ldc0de', 1000)`,
+      `INSERT INTO factors (id, tenant_id, user_id, type, status, display, enroll_url, created_at) VALUES ('fac_old_duo', '${tenantId}', 'u1', 'DUO', 'PENDING', 'Duo x', '${url}', 1000)`,
     );
     await source.runMigrations();
-    expect(await source.query(`SELECT enroll_url, enroll_url_enc FROM factors WHERE id = 'fac_old_duo'`)).toEqual([{ enroll_url: null, enroll_url_enc: null }]);
-    expect(JSON.stringify(await source.query('SELECT * FROM factors'))).not.toContain('0ldc0de');
-    // Still a pending factor: ConfirmEnrollment asks Duo again, which hands out a new portal URL.
-    expect(await new FactorRepository(database.manager).findById('fac_old_duo')).toMatchObject({ status: 'PENDING', enrollUrlEnc: null, enrollUrl: null });
+    expect(await source.query(`SELECT enroll_url, enroll_url_enc FROM factors WHERE id = 'fac_old_duo'`)).toEqual([{ enroll_url: url, enroll_url_enc: null }]);
+    expect(await new FactorRepository(database.manager).findById('fac_old_duo')).toMatchObject({ status: 'PENDING', legacyEnrollUrl: url, enrollUrlEnc: null, enrollUrl: null });
+    await new FactorRepository(database.manager).delete('fac_old_duo');
+  });
+
+  it('seals the plaintext portal URLs left, in pages: each opens to the same URL, the plaintext is gone, a rerun finds none', async () => {
+    const keyring = Keyring.parse(Keyring.generateSpec('k'));
+    const factors = new FactorRepository(database.manager);
+    const ids = ['fac_legacy_1', 'fac_legacy_2', 'fac_legacy_3', 'fac_legacy_4', 'fac_legacy_5'];
+    for (const id of ids) await factors.insert(duoFactor(tenantId, id, { legacyEnrollUrl: `https://api-x.duosecurity.com/portal?code=${id}-c0de` }));
+    const seal = (factorId: string, url: string): string => keyring.encrypt(url, factorEnrollUrlAad(factorId));
+
+    // A gateway shutting down stops between rows.
+    expect(await factors.sealLegacyEnrollUrls(seal, { pageSize: 2, stopped: () => true })).toBe(0);
+    expect(await factors.sealLegacyEnrollUrls(seal, { pageSize: 2 })).toBe(5);
+    for (const id of ids) {
+      const stored = await factors.findById(id);
+      expect(stored).toMatchObject({ legacyEnrollUrl: null, enrollUrlEnc: expect.stringMatching(/^v1\.k\./) });
+      expect(keyring.decryptText(stored!.enrollUrlEnc!, factorEnrollUrlAad(id))).toBe(`https://api-x.duosecurity.com/portal?code=${id}-c0de`);
+    }
+    expect(JSON.stringify(await database.dataSource.query('SELECT * FROM factors'))).not.toContain('-c0de');
+    expect(await factors.sealLegacyEnrollUrls(seal)).toBe(0);
+    for (const id of ids) await factors.delete(id);
+  });
+
+  it('does not overwrite a portal URL written after it was read (an older gateway’s newer URL, an activation): that row waits for the next run', async () => {
+    const keyring = Keyring.parse(Keyring.generateSpec('k'));
+    const factors = new FactorRepository(database.manager);
+    const first = 'https://api-x.duosecurity.com/portal?code=f1rst';
+    const newer = 'https://api-x.duosecurity.com/portal?code=n3wer';
+    await factors.insert(duoFactor(tenantId, 'fac_legacy_race', { legacyEnrollUrl: first }));
+    const read = (await factors.pageWithLegacyEnrollUrl('', 1000)).find((f) => f.id === 'fac_legacy_race');
+    expect(read?.legacyEnrollUrl).toBe(first);
+    // Meanwhile a gateway of the previous release asks Duo again and stores its new URL in clear.
+    await database.dataSource.query(`UPDATE factors SET enroll_url = '${newer}' WHERE id = 'fac_legacy_race'`);
+    expect(await factors.sealLegacyEnrollUrl(read!.id, read!.legacyEnrollUrl!, keyring.encrypt(first, factorEnrollUrlAad(read!.id)))).toBe(false);
+    expect(await factors.findById('fac_legacy_race')).toMatchObject({ legacyEnrollUrl: newer, enrollUrlEnc: null });
+    // Or activates the factor, which empties it: nothing to seal, nothing sealed.
+    await database.dataSource.query(`UPDATE factors SET status = 'ACTIVE', enroll_url = NULL WHERE id = 'fac_legacy_race'`);
+    expect(await factors.sealLegacyEnrollUrl('fac_legacy_race', newer, keyring.encrypt(newer, factorEnrollUrlAad('fac_legacy_race')))).toBe(false);
+    expect(await factors.findById('fac_legacy_race')).toMatchObject({ status: 'ACTIVE', legacyEnrollUrl: null, enrollUrlEnc: null });
+    await factors.delete('fac_legacy_race');
   });
 
   it('stores a Duo portal URL only sealed: the opened URL on the entity is never written', async () => {
@@ -203,13 +242,20 @@ describe.each(['sqlite', 'postgres'] as const)('Database (%s)', (driver) => {
     }
     const url = 'https://api-x.duosecurity.com/portal?code=r0tated';
     await factors.insert(duoFactor(tenantId, 'fac_r3', { enrollUrlEnc: oldKeyring.encrypt(url, factorEnrollUrlAad('fac_r3')) }));
+    // A portal URL still in clear (stored before enroll_url_enc): rotation seals it with the new key.
+    const legacyUrl = 'https://api-x.duosecurity.com/portal?code=1egacy';
+    await factors.insert(duoFactor(tenantId, 'fac_r4', { legacyEnrollUrl: legacyUrl }));
     const rotated = Keyring.parse(`${newSpec},${oldSpec}`);
-    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBeGreaterThanOrEqual(3);
+    expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBeGreaterThanOrEqual(4);
     expect((await rotateEncryptionKeys(database, rotated)).reencrypted).toBe(0);
     const onlyNew = Keyring.parse(newSpec);
     const stored = await factors.findInTenant(tenantId, 'fac_r2');
     expect(onlyNew.decryptText(stored!.secretEnc!, factorSecretAad('fac_r2'))).toBe('secret-fac_r2');
     const duo = await factors.findInTenant(tenantId, 'fac_r3');
     expect(onlyNew.decryptText(duo!.enrollUrlEnc!, factorEnrollUrlAad('fac_r3'))).toBe(url);
+    const legacy = await factors.findInTenant(tenantId, 'fac_r4');
+    expect(legacy?.legacyEnrollUrl).toBeNull();
+    expect(onlyNew.decryptText(legacy!.enrollUrlEnc!, factorEnrollUrlAad('fac_r4'))).toBe(legacyUrl);
+    expect(JSON.stringify(await database.dataSource.query('SELECT * FROM factors'))).not.toContain('1egacy');
   });
 });

@@ -19,7 +19,9 @@ export const factorEnrollUrlAad = (factorId: string): string => `factor:${factor
 /**
  * Re-encrypts every stored secret still sealed with an older key. Resumable: it walks factors
  * in id order and rewrites only what the primary key did not seal, so a rerun after a crash
- * continues where it stopped and a finished rotation is a no-op.
+ * continues where it stopped and a finished rotation is a no-op. Duo portal URLs still stored in
+ * clear (`enroll_url`, from before `enroll_url_enc`) are sealed first, with the primary key, and
+ * count as re-encrypted.
  */
 export async function rotateEncryptionKeys(
   database: Database,
@@ -27,6 +29,7 @@ export async function rotateEncryptionKeys(
   onPage: (progress: RotationProgress) => void = () => undefined,
 ): Promise<RotationProgress> {
   const progress: RotationProgress = { scanned: 0, reencrypted: 0 };
+  progress.reencrypted += await new FactorRepository(database.manager).sealLegacyEnrollUrls((factorId, url) => keyring.encrypt(url, factorEnrollUrlAad(factorId)));
   let afterId = '';
   for (;;) {
     const page = await new FactorRepository(database.manager).pageWithSecrets(afterId, PAGE_SIZE);

@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { blindIndex, blindIndexes, Keyring } from '@mfa/crypto';
 import { AuditEventType, DomainError, DomainErrorCode, failedPrecondition, notFound, type FactorStatus } from '@mfa/domain';
 import { AuditRepository, Database, factorDestinationAad, factorEnrollUrlAad, FactorRepository, type FactorEntity } from '@mfa/persistence';
+import type { Logger } from '@mfa/observability';
 import type { DuoPreauthOutcome } from '@mfa/queue';
 import { Clock } from './clock';
 import { destinationIdentity, type Destination } from './destination';
 import { DuoClient, type DuoPreauthAnswer } from './duo-client.service';
+import { LOGGER } from './logger.provider';
 import type { TenantContext } from './tenant-context';
 
 const STATUS_OF: Record<DuoPreauthOutcome, FactorStatus> = { auth: 'ACTIVE', allow: 'ACTIVE', enroll: 'PENDING', deny: 'FAILED' };
@@ -23,6 +25,7 @@ export class DuoFactorService {
     private readonly keyring: Keyring,
     private readonly duo: DuoClient,
     private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Records the new factor, asks Duo; if Duo cannot be reached the factor is not kept. */
@@ -55,10 +58,26 @@ export class DuoFactorService {
     return this.applyPreauth(factor, await this.duo.preauth(factor.id, username));
   }
 
-  /** Opens the portal URL of each pending DUO factor among `factors` (for ListFactors, GetUserStatus); returns them. */
+  /**
+   * Opens the portal URL of each pending DUO factor among `factors` (for ListFactors,
+   * GetUserStatus); returns them. Only PENDING ones: a gateway of the previous release that
+   * activated a factor emptied `enroll_url` but not the sealed column it does not know.
+   */
   withEnrollUrls(factors: FactorEntity[]): FactorEntity[] {
-    for (const factor of factors) factor.enrollUrl = factor.enrollUrlEnc ? this.keyring.decryptText(factor.enrollUrlEnc, factorEnrollUrlAad(factor.id)) : null;
+    for (const factor of factors) factor.enrollUrl = factor.status === 'PENDING' ? this.openEnrollUrl(factor) : null;
     return factors;
+  }
+
+  /** A URL that does not open (its key retired) is left out, not an error: it would fail the whole user's answer. */
+  private openEnrollUrl(factor: FactorEntity): string | null {
+    // Stored in clear before it was sealed, and not sealed yet (see LegacyEnrollUrlSealer).
+    if (!factor.enrollUrlEnc) return factor.legacyEnrollUrl ?? null;
+    try {
+      return this.keyring.decryptText(factor.enrollUrlEnc, factorEnrollUrlAad(factor.id));
+    } catch (error) {
+      this.logger.warn({ factorId: factor.id, reason: (error as Error).message }, 'Duo enrollment portal URL does not open; answered without it (ConfirmEnrollment fetches a new one)');
+      return null;
+    }
   }
 
   private async applyPreauth(factor: FactorEntity, result: DuoPreauthAnswer): Promise<FactorEntity> {
@@ -70,6 +89,8 @@ export class DuoFactorService {
       if (!current) throw notFound('factor');
       current.status = STATUS_OF[result.result];
       current.enrollUrlEnc = enrollUrl === null ? null : this.keyring.encrypt(enrollUrl, factorEnrollUrlAad(current.id));
+      // A plaintext URL from before is superseded (or the factor no longer pending): it goes too.
+      current.legacyEnrollUrl = null;
       current.enrollUrl = enrollUrl;
       await factors.save(current);
       await new AuditRepository(manager).append(

@@ -65,12 +65,21 @@ export class FactorEntity {
   /**
    * DUO: keyring envelope of Duo's enrollment portal URL while Duo says "enroll", bound to the
    * factor id. The URL is a bearer link (whoever opens it enrolls a device for the Duo user), so
-   * it is sealed like an address. (The older plaintext `enroll_url` column is no longer mapped.)
+   * it is sealed like an address.
    */
   @Column({ name: 'enroll_url_enc', type: 'text', nullable: true })
   enrollUrlEnc!: string | null;
 
-  /** DUO: the portal URL opened from `enrollUrlEnc` for a response. Not a column: never stored. */
+  /**
+   * DUO, legacy: the portal URL in clear, as stored before `enroll_url_enc` (and by gateways of
+   * that release while a rolling deploy replaces them). Read only when `enrollUrlEnc` is null;
+   * never written except emptied. The gateway's start and key rotation seal what is left
+   * (`FactorRepository.sealLegacyEnrollUrls`); a later release drops the column.
+   */
+  @Column({ name: 'enroll_url', type: 'text', nullable: true })
+  legacyEnrollUrl!: string | null;
+
+  /** DUO: the portal URL opened for a response (from `enrollUrlEnc`, else `legacyEnrollUrl`). Not a column: never stored. */
   enrollUrl: string | null = null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })

@@ -81,6 +81,56 @@ export class FactorRepository {
     return affected;
   }
 
+  /** Factors still holding a Duo portal URL in clear (`enroll_url`), in pages by id. */
+  pageWithLegacyEnrollUrl(afterId: string, limit: number): Promise<FactorEntity[]> {
+    return this.manager
+      .createQueryBuilder(FactorEntity, 'f')
+      .where('f.id > :afterId', { afterId })
+      .andWhere('f.enroll_url IS NOT NULL')
+      .orderBy('f.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Moves factor `id`'s plaintext portal URL `url` into `enroll_url_enc` (`sealed`, made from it)
+   * and empties `enroll_url`, only while `enroll_url` still holds `url`: a newer URL from an
+   * older gateway, or a gateway that has since sealed a new one or activated the factor (both
+   * empty `enroll_url`), is not overwritten. Returns whether it moved.
+   */
+  async sealLegacyEnrollUrl(id: string, url: string, sealed: string): Promise<boolean> {
+    const { affected } = await this.table.query(
+      'seal-legacy-enroll-url',
+      (sql) =>
+        `UPDATE ${sql.table} SET ${sql.column('enrollUrlEnc')} = ${sql.parameter(0)}, ${sql.column('legacyEnrollUrl')} = NULL ` +
+        `WHERE ${sql.column('id')} = ${sql.parameter(1)} AND ${sql.column('legacyEnrollUrl')} = ${sql.parameter(2)}`,
+      [sealed, id, url],
+    );
+    return affected === 1;
+  }
+
+  /**
+   * Seals every plaintext portal URL left in `enroll_url` (`seal` gets the factor id and the URL),
+   * in pages, each row with `sealLegacyEnrollUrl`'s guard: a row written meanwhile waits for the
+   * next run. Migrations have no keyring, so the gateway's start and key rotation do this.
+   * `stopped` is asked between rows (a gateway shutting down). Returns how many it sealed.
+   */
+  async sealLegacyEnrollUrls(seal: (factorId: string, url: string) => string, options: { pageSize?: number; stopped?: () => boolean } = {}): Promise<number> {
+    const { pageSize = 200, stopped = () => false } = options;
+    let sealedCount = 0;
+    let afterId = '';
+    for (;;) {
+      const page = await this.pageWithLegacyEnrollUrl(afterId, pageSize);
+      for (const factor of page) {
+        if (stopped()) return sealedCount;
+        const url = factor.legacyEnrollUrl;
+        if (url !== null && (await this.sealLegacyEnrollUrl(factor.id, url, seal(factor.id, url)))) sealedCount++;
+      }
+      if (page.length < pageSize) return sealedCount;
+      afterId = page[page.length - 1].id;
+    }
+  }
+
   /** Every factor holding an encrypted value, in pages, for key rotation. */
   pageWithSecrets(afterId: string, limit: number): Promise<FactorEntity[]> {
     return this.manager
