@@ -5,6 +5,7 @@ import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
+import { AttemptRecorder } from '../src/services/attempt-recorder.service';
 import { DeliveryRelay, DISPATCH_GRACE_MS } from '../src/services/delivery-relay.service';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
@@ -81,6 +82,26 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     // Single use: the same code cannot approve another challenge.
     const again = await client.startChallenge({ user_id: 'sam', factor_id: enrollment.factor.id });
     expect((await client.verifyChallenge({ challenge_id: again.id, code: login.code })).ok).toBe(false);
+  });
+
+  it('keeps a right code good when its approval could not be committed, and drops the stored code once it is', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'sid', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550124' });
+    await client.confirmEnrollment({ user_id: 'sid', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
+    const challenge = await client.startChallenge({ user_id: 'sid', factor_id: enrollment.factor.id });
+    const { code } = await deliveredCode(telephony(), challenge.id);
+    const stored = `${gateway.config.queuePrefix}:otp-code:${challenge.id}`;
+
+    // The database drops the connection while the approval is written: the transaction rolls back.
+    const approve = jest.spyOn(gateway.app.get(AttemptRecorder), 'right').mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    try {
+      await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code }), status.UNAVAILABLE);
+    } finally {
+      approve.mockRestore();
+    }
+    expect(await connection.exists(stored)).toBe(1);
+    const retried = await client.verifyChallenge({ challenge_id: challenge.id, code });
+    expect(retried).toMatchObject({ ok: true, challenge: { status: 'CHALLENGE_STATUS_APPROVED' } });
+    expect(await connection.exists(stored)).toBe(0);
   });
 
   it('refuses a second enrollment of the same number and an invalid number, sending nothing', async () => {

@@ -26,6 +26,15 @@ describe('OtpCodeStore (real Redis)', () => {
     expect(await codes.consume('ch1', '123456')).toBe('missing');
   });
 
+  it('checks a code without using it up, until it is discarded', async () => {
+    await codes.putUnlessExists('ch5', '777777', 60, [deliveryKey('ch5')]);
+    expect(await codes.check('ch5', '000000')).toBe('wrong');
+    expect(await codes.check('ch5', '777777')).toBe('ok');
+    expect(await codes.check('ch5', '777777')).toBe('ok');
+    await codes.discard('ch5');
+    expect(await codes.check('ch5', '777777')).toBe('missing');
+  });
+
   it('keeps the stored code once the delivery job exists, so the delivered code still matches', async () => {
     await codes.putUnlessExists('ch2', '111111', 60, [deliveryKey('ch2')]);
     await redis.hset(deliveryKey('ch2'), 'name', 'telephony');

@@ -61,10 +61,11 @@ export class OtpCodeStore {
   }
 
   /**
-   * Checks a code in constant time; a match consumes it (single use). `missing` when no code is
-   * stored: never issued yet, expired, or already used.
+   * Checks a code in constant time, leaving it stored. `missing` when no code is stored: never
+   * issued yet, expired, or used. The gateway checks with this and discards the code once the
+   * approval is committed: a code deleted before a commit that then fails would be lost.
    */
-  async consume(challengeId: string, code: string): Promise<'ok' | 'wrong' | 'missing'> {
+  async check(challengeId: string, code: string): Promise<'ok' | 'wrong' | 'missing'> {
     const stored = await this.redis.get(this.key(challengeId));
     if (!stored) return 'missing';
     const [keyId, salt, hash] = stored.split('.');
@@ -76,7 +77,13 @@ export class OtpCodeStore {
     } catch {
       return 'wrong';
     }
-    // DEL answers 1 only once: two concurrent right answers cannot both succeed.
+    return 'ok';
+  }
+
+  /** Checks a code; a match consumes it (single use: DEL answers 1 only once, so two concurrent right answers cannot both succeed). */
+  async consume(challengeId: string, code: string): Promise<'ok' | 'wrong' | 'missing'> {
+    const result = await this.check(challengeId, code);
+    if (result !== 'ok') return result;
     return (await this.redis.del(this.key(challengeId))) === 1 ? 'ok' : 'missing';
   }
 

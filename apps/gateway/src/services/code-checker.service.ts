@@ -31,8 +31,10 @@ export class CodeChecker {
       case 'SMS':
       case 'VOICE':
       case 'EMAIL':
-        // Never issued yet, expired, or used: all mean this code cannot be right.
-        return (await viaRedis(() => this.otpCodes.consume(challenge.id, code))) === 'ok' ? 'ok' : 'wrong';
+        // Never issued yet, expired, or used: all mean this code cannot be right. A right one is
+        // single use through the challenge, which the caller approves under the user lock; the
+        // stored code goes once that is committed (`spent`), so a failed commit does not lose it.
+        return (await viaRedis(() => this.otpCodes.check(challenge.id, code))) === 'ok' ? 'ok' : 'wrong';
       case 'PUSH':
       case 'DUO':
         // Answered on the device or through Duo, never by this check.
@@ -40,5 +42,13 @@ export class CodeChecker {
       default:
         return assertUnreachable(challenge.type);
     }
+  }
+
+  /**
+   * After the approval a right code earned is committed: its stored code goes. Best effort: the
+   * challenge is no longer pending, so the code can never be accepted again, and it expires anyway.
+   */
+  async spent(challenge: Pick<ChallengeEntity, 'id' | 'type'>): Promise<void> {
+    if (challenge.type === 'SMS' || challenge.type === 'VOICE' || challenge.type === 'EMAIL') await this.otpCodes.discard(challenge.id).catch(() => undefined);
   }
 }

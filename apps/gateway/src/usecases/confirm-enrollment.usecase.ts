@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { assertCodeShape, AuditEventType, DomainError, DomainErrorCode, failedPrecondition, isOutOfBand, notFound, TOTP_DIGITS } from '@mfa/domain';
-import { AuditRepository, ChallengeRepository, Database, FactorRepository, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
+import { AuditRepository, ChallengeRepository, Database, FactorRepository, type ChallengeEntity, type FactorEntity, type UserStateEntity } from '@mfa/persistence';
 import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
@@ -19,7 +19,9 @@ export interface ConfirmEnrollmentCommand {
   code: string;
 }
 
-type Outcome = { ok: true; factor: FactorEntity } | { ok: false; message: string; challengeId?: string };
+/** `spent`: the ownership check a right code answered, whose stored code goes after the commit. */
+type Confirmed = { ok: true; factor: FactorEntity; spent?: ChallengeEntity };
+type Outcome = Confirmed | { ok: false; message: string; challengeId?: string };
 
 const WRONG_CODE = 'the code is not correct';
 
@@ -58,6 +60,7 @@ export class ConfirmEnrollmentUseCase {
       // Thrown after the transaction so the failure it recorded is kept.
       throw new DomainError(DomainErrorCode.InvalidArgument, outcome.message, { field: 'code', reason: 'wrong_code' });
     }
+    if (outcome.spent) await this.codes.spent(outcome.spent);
     return factorView(outcome.factor);
   }
 
@@ -66,7 +69,7 @@ export class ConfirmEnrollmentUseCase {
     if (factor.status !== 'PENDING') throw failedPrecondition(`factor is ${factor.status.toLowerCase()}, not pending confirmation`);
   }
 
-  private async activate(manager: EntityManager, factor: FactorEntity, now: number): Promise<Outcome> {
+  private async activate(manager: EntityManager, factor: FactorEntity, now: number): Promise<Confirmed> {
     factor.status = 'ACTIVE';
     await new FactorRepository(manager).save(factor);
     await new AuditRepository(manager).append({ tenantId: factor.tenantId, userId: factor.userId, type: AuditEventType.FactorConfirmed, factorId: factor.id }, now);
@@ -99,7 +102,7 @@ export class ConfirmEnrollmentUseCase {
     const result = await this.codes.check(manager, challenge, factor, code, now);
     if (result === 'ok') {
       await this.attempts.right(manager, challenge, state, now);
-      return this.activate(manager, factor, now);
+      return { ...(await this.activate(manager, factor, now)), spent: challenge };
     }
     const exhausted = await this.attempts.wrong(manager, challenge, state, tenant.policy, result, now);
     if (exhausted) {
