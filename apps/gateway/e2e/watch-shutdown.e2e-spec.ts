@@ -3,6 +3,7 @@ import { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { createLogger } from '@mfa/observability';
 import { enrolledTotp } from './flows';
+import { WatchChallengeUseCase } from '../src/usecases/watch-challenge.usecase';
 import { startGateway } from './gateway-harness';
 
 describe('WatchChallenge while the gateway shuts down', () => {
@@ -43,6 +44,26 @@ describe('WatchChallenge while the gateway shuts down', () => {
       expect(lines.map((line) => line.msg)).toContain('gRPC call ended by shutdown');
     } finally {
       client.close();
+    }
+  });
+  it('refuses a watch opened once shutdown has begun, so no late stream holds up the close', async () => {
+    const gateway = await startGateway({ driver: 'sqlite' });
+    const client = new MfaClient({ address: gateway.grpcAddress, apiKey: gateway.apiKey, retries: 0 });
+    try {
+      await enrolledTotp(gateway, gateway.client(), 'latecomer');
+      const challenge = await client.startChallenge({ user_id: 'latecomer' });
+      gateway.app.get(WatchChallengeUseCase).beforeApplicationShutdown(); // what app.close() runs first
+      const error = await new Promise<ServiceError>((resolve, reject) => {
+        const stream = client.watchChallenge({ challenge_id: challenge.id });
+        stream.on('data', () => reject(new Error('a state was sent after shutdown began')));
+        stream.on('end', () => reject(new Error('the stream ended OK')));
+        stream.on('error', resolve);
+      });
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.metadata.get('reason')).toEqual(['shutting_down']);
+    } finally {
+      client.close();
+      await gateway.close();
     }
   });
 });

@@ -15,6 +15,8 @@ const ENDED_BY_SHUTDOWN = 'shutting_down';
 /** True for the error that ends a watch because this gateway is stopping: expected, not a failure. */
 export const isEndedByShutdown = (error: unknown): boolean => error instanceof DomainError && error.details.reason === ENDED_BY_SHUTDOWN;
 
+const shuttingDown = (): DomainError => new DomainError(DomainErrorCode.Unavailable, 'gateway is shutting down, watch again', { reason: ENDED_BY_SHUTDOWN });
+
 const fingerprint = (c: ChallengeView): string => `${c.status}|${c.delivery}|${c.attemptsRemaining}|${c.reason}`;
 
 /**
@@ -25,6 +27,8 @@ const fingerprint = (c: ChallengeView): string => `${c.status}|${c.delivery}|${c
 @Injectable()
 export class WatchChallengeUseCase implements BeforeApplicationShutdown {
   private readonly open = new Set<Subscriber<ChallengeView>>();
+  /** Set once shutdown begins: gRPC still takes calls while the rest drains, but no new watch may hold up its close. */
+  private draining = false;
 
   constructor(
     private readonly getChallenge: GetChallengeUseCase,
@@ -34,6 +38,10 @@ export class WatchChallengeUseCase implements BeforeApplicationShutdown {
 
   execute(tenant: TenantContext, challengeId: string): Observable<ChallengeView> {
     return new Observable<ChallengeView>((subscriber) => {
+      if (this.draining) {
+        subscriber.error(shuttingDown());
+        return undefined;
+      }
       let last = '';
       let queue = Promise.resolve();
       let expiryTimer: NodeJS.Timeout | undefined;
@@ -75,6 +83,7 @@ export class WatchChallengeUseCase implements BeforeApplicationShutdown {
    * watch again, on another replica, where it gets the current state first.
    */
   beforeApplicationShutdown(): void {
-    for (const subscriber of this.open) subscriber.error(new DomainError(DomainErrorCode.Unavailable, 'gateway is shutting down, watch again', { reason: ENDED_BY_SHUTDOWN }));
+    this.draining = true;
+    for (const subscriber of this.open) subscriber.error(shuttingDown());
   }
 }
