@@ -163,6 +163,16 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('keeps the gateway serving until the Service stops sending it calls: a preStop delay within the grace period', () => {
+    const deployment = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn).find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway') as unknown as {
+      spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: { lifecycle?: { preStop?: { exec?: { command: string[] } } } }[] } } };
+    };
+    const pod = deployment.spec.template.spec;
+    const [program, seconds] = pod.containers[0].lifecycle?.preStop?.exec?.command ?? [];
+    expect(program).toBe('sleep');
+    expect(Number(seconds) + 25).toBeLessThan(pod.terminationGracePeriodSeconds);
+  });
+
   it('sets PUBLIC_BASE_URL for the gateway (a placeholder the operator replaces, never loopback)', () => {
     const config = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mfa-config') as unknown as { data: Record<string, string> };
     const url = new URL(config.data.PUBLIC_BASE_URL);
