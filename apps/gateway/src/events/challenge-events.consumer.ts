@@ -1,15 +1,38 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DelayedError, type Job } from 'bullmq';
 import type { RedisConnection } from '@mfa/queue';
 import { assertUnreachable } from '@mfa/domain';
+import type { Logger } from '@mfa/observability';
 import { parseChallengeEvent, QueueName, runWorker, type ChallengeEventJob, type RunningWorker } from '@mfa/queue';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
+import { isInfrastructureOutage } from '../grpc/grpc-status';
+import { LOGGER } from '../services/logger.provider';
 import { BULL_CONNECTION } from '../services/redis.provider';
 import { ApplyDeliveryOutcomeUseCase } from './apply-delivery-outcome.usecase';
 import { ApplyDuoResultUseCase } from './apply-duo-result.usecase';
 import { ApplyPushTokenInvalidUseCase } from './apply-push-token-invalid.usecase';
 
-/** The gateway's consumer of the `events` queue: workers report, the gateway writes. */
+/** Longest wait between two tries of an event postponed by an outage. */
+export const OUTAGE_MAX_DELAY_MS = 30_000;
+const OUTAGE_BASE_DELAY_MS = 1_000;
+
+/**
+ * How long an event waits after its `postponed`-th outage (1 s, 2 s, 4 s … capped at 30 s), with
+ * jitter so the events held back by an outage do not all come back at the same instant.
+ */
+export function outageDelay(postponed: number, random: () => number = Math.random): number {
+  const exponential = Math.min(OUTAGE_MAX_DELAY_MS, OUTAGE_BASE_DELAY_MS * 2 ** Math.min(30, Math.max(0, postponed - 1)));
+  return Math.round(exponential * (0.5 + random() / 2));
+}
+
+/**
+ * The gateway's consumer of the `events` queue: workers report, the gateway writes.
+ *
+ * An event is the only record of a delivery's outcome, so an outage of the database (or Redis)
+ * does not use up its attempts: it goes back to the queue, delayed, without counting an attempt,
+ * for as long as the outage lasts. Only other errors (bugs, bad data) spend the normal attempts.
+ */
 @Injectable()
 export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running: RunningWorker | undefined;
@@ -20,6 +43,7 @@ export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeAp
     private readonly applyDuoResult: ApplyDuoResultUseCase,
     @Inject(BULL_CONNECTION) private readonly connection: RedisConnection,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -29,8 +53,34 @@ export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeAp
       connection: this.connection,
       concurrency: 16,
       parse: parseChallengeEvent,
-      handle: (event) => this.apply(event),
+      handle: (event, job) => this.applyOrPostpone(event, job),
     });
+  }
+
+  private async applyOrPostpone(event: ChallengeEventJob, job: Job): Promise<void> {
+    try {
+      await this.apply(event);
+    } catch (error) {
+      // Without the lock's token the job cannot be moved: it takes the normal retry path.
+      if (!isInfrastructureOutage(error) || !job.token) throw error;
+      // Every run starts an attempt, a postponed one does not make one: their difference counts
+      // the postponements so far, this one included.
+      const postponed = Math.max(1, job.attemptsStarted - job.attemptsMade);
+      const delayMs = outageDelay(postponed);
+      try {
+        await job.moveToDelayed(Date.now() + delayMs, job.token);
+      } catch (moveError) {
+        // Redis did not take it back (down too, or the lock was lost): the original error goes the
+        // normal way, and a job whose lock lapses is picked up again as stalled.
+        this.logger.warn({ err: moveError, jobId: job.id, eventType: event.type }, 'could not postpone an event during an outage');
+        throw error;
+      }
+      if (postponed === 1 || postponed % 20 === 0) {
+        this.logger.warn({ err: error, jobId: job.id, eventType: event.type, challengeId: event.challengeId, postponed, delayMs }, 'backing service unavailable: event postponed without using an attempt');
+      }
+      // Tells BullMQ (and runWorker) the job was moved, not failed: no attempt, no final failure.
+      throw new DelayedError();
+    }
   }
 
   private apply(event: ChallengeEventJob): Promise<void> {

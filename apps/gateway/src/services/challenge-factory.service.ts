@@ -1,14 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { newId } from '@mfa/crypto';
 import { randomInt } from 'node:crypto';
 import { AuditEventType, isOutOfBand } from '@mfa/domain';
 import { AuditRepository, ChallengeEntity, ChallengeRepository, Database, type ChallengeContextRecord, type FactorEntity } from '@mfa/persistence';
-import { GatewayMetrics } from '@mfa/observability';
+import { GatewayMetrics, type Logger } from '@mfa/observability';
 import { ChallengeLifecycle } from './challenge-lifecycle.service';
 import { ChallengeNotifier } from './challenge-notifier';
 import { Clock } from './clock';
-import { OutOfBandDispatcher } from './out-of-band-dispatcher';
+import { DeliveryQueueUnavailableError, OutOfBandDispatcher } from './out-of-band-dispatcher';
+import { LOGGER } from './logger.provider';
 import type { TenantContext } from './tenant-context';
 
 export interface NewChallenge {
@@ -28,6 +29,7 @@ export class ChallengeFactory {
     private readonly notifier: ChallengeNotifier,
     private readonly metrics: GatewayMetrics,
     private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async create(manager: EntityManager, tenant: TenantContext, factor: FactorEntity, spec: NewChallenge, now: number): Promise<ChallengeEntity> {
@@ -82,20 +84,40 @@ export class ChallengeFactory {
   }
 
   /**
-   * After the challenge is committed: queue its code. If the queue cannot take it, the challenge
-   * fails at once (never left pending with nothing on its way) and the caller gets UNAVAILABLE.
+   * After the challenge is committed: queue its code. The committed challenge is the outbox of
+   * its job, so a queue that fails to answer (unreachable, or slower than the command timeout)
+   * does not fail it: the add may have landed and the code gone out. If the job is found in the
+   * queue after all, the call succeeds; otherwise the challenge stays PENDING/QUEUED and the
+   * caller gets UNAVAILABLE: the delivery relay queues the job once Redis answers (the job id
+   * makes that a no-op if the add did land), and a retry with the same idempotency key returns
+   * this challenge without a second code. Any other error (nothing to send the code to) fails
+   * the challenge at once, and the caller gets the error.
    */
   async dispatch(challenge: ChallengeEntity, factor: FactorEntity): Promise<void> {
     if (challenge.delivery !== 'QUEUED') return;
     try {
       await this.dispatcher.dispatch(challenge, factor);
     } catch (error) {
+      if (error instanceof DeliveryQueueUnavailableError) {
+        if (await this.landedAfterAll(challenge)) return;
+        this.logger.warn({ err: error.queueError, challengeId: challenge.id }, 'delivery job could not be queued; the challenge stays queued for the delivery relay');
+        throw error;
+      }
       await this.database.withUserLock(challenge.tenantId, challenge.userId, async (manager) => {
         const current = await new ChallengeRepository(manager).findById(challenge.id);
         if (current) await this.lifecycle.failDelivery(manager, current, 'the code could not be queued for delivery', this.clock.now());
       });
       await this.notifier.publish(challenge.id);
       throw error;
+    }
+  }
+
+  /** Whether a delivery job whose add failed is in its queue all the same; false when Redis cannot say. */
+  private async landedAfterAll(challenge: ChallengeEntity): Promise<boolean> {
+    try {
+      return await this.dispatcher.isQueued(challenge);
+    } catch {
+      return false;
     }
   }
 }

@@ -13,6 +13,16 @@ import { LOGGER } from './logger.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
 
+/**
+ * Adding a delivery job failed on Redis's side (unreachable, or slower than the command timeout).
+ * The outcome is unknown: the add may still have landed, so the job may run; the caller sees UNAVAILABLE.
+ */
+export class DeliveryQueueUnavailableError extends DomainError {
+  constructor(readonly queueError: unknown) {
+    super(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
+  }
+}
+
 /** The queue and job id a challenge's delivery goes out under; the id makes adding it again a no-op. */
 function deliveryJob(challenge: ChallengeEntity): { queue: ProducedQueue; jobId: string } {
   if (challenge.type === 'PUSH') return { queue: QueueName.Push, jobId: JobIds.push(challenge.id) };
@@ -125,13 +135,16 @@ export class OutOfBandDispatcher {
     });
   }
 
-  /** Adds the challenge's job under its delivery job id; a queue that cannot take it is UNAVAILABLE to the caller. */
+  /**
+   * Adds the challenge's job under its delivery job id; a queue that cannot take it is UNAVAILABLE
+   * to the caller (`DeliveryQueueUnavailableError`: the add may have landed all the same).
+   */
   private async enqueue<Q extends ProducedQueue>(queue: Q, challenge: ChallengeEntity, payload: JobOf[Q]): Promise<true> {
     try {
       await this.producer.add(queue, deliveryJob(challenge).jobId, payload);
       return true;
-    } catch {
-      throw new DomainError(DomainErrorCode.Unavailable, 'the delivery queue is unavailable, retry later');
+    } catch (error) {
+      throw new DeliveryQueueUnavailableError(error);
     }
   }
 }
