@@ -1,5 +1,5 @@
-import { DataSource, type EntityManager } from 'typeorm';
-import { dataSourceOptionsFromUrl, driverOf, type DatabaseDriver } from './database-url';
+import { DataSource, MigrationExecutor, type EntityManager } from 'typeorm';
+import { dataSourceOptionsFromUrl, driverOf, withoutStatementTimeouts, type DatabaseDriver } from './database-url';
 import { ENTITIES } from './entities';
 import { DeferredWrites } from './sql/deferred-writes';
 import type { UserStateEntity } from './entities/user-state.entity';
@@ -9,6 +9,8 @@ import { UserStateRepository } from './repositories/user-state.repository';
 import { SqliteConnection } from './sqlite-connection';
 
 const MIGRATION_LOCK_ID = 724_611_001;
+/** How long a call waits for the one before it on the same user; past it the call fails (UNAVAILABLE) instead of waiting out its deadline. */
+const USER_LOCK_WAIT_MS = 3_000;
 
 /**
  * The connection plus the one rule every writer follows: state that belongs to a user
@@ -16,7 +18,7 @@ const MIGRATION_LOCK_ID = 724_611_001;
  * `withUserLock`, which serialises writers of that user across processes and replicas.
  */
 export class Database {
-  private readonly mutex = new KeyedMutex();
+  private readonly mutex = new KeyedMutex(USER_LOCK_WAIT_MS);
   /** SQLite only: its one connection, taken in turns by transactions and by every statement outside them. */
   private readonly sqlite?: SqliteConnection;
 
@@ -54,10 +56,18 @@ export class Database {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-      await this.dataSource.runMigrations({ transaction: 'all' });
+      // On the locked connection, free of the per-statement limits requests run under.
+      await withoutStatementTimeouts(runner, async () => {
+        try {
+          await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+          const executor = new MigrationExecutor(this.dataSource, runner);
+          executor.transaction = 'all';
+          await executor.executePendingMigrations();
+        } finally {
+          await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+        }
+      });
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
       await runner.release();
     }
   }

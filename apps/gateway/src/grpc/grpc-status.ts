@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { assertUnreachable, DomainError, DomainErrorCode } from '@mfa/domain';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isRedisNotServingYet } from '../services/redis-availability';
 
 export interface GrpcErrorPayload {
@@ -35,15 +36,51 @@ export function grpcStatusOf(code: DomainErrorCode): status {
   }
 }
 
-/** Errors of the database or Redis connection, which clients should retry elsewhere or later. */
+/** Error codes of the connection itself: Node's socket errors, SQLite's lock, and PostgreSQL SQLSTATEs listed one by one. */
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'SQLITE_BUSY',
+  // statement_timeout (also a cancel by hand, which only an operator sends here)
+  '57014',
+  // idle_in_transaction_session_timeout ended the session
+  '25P03',
+  // too_many_connections
+  '53300',
+]);
+
+/**
+ * PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown,
+ * crash, starting up, database dropped, idle session timeout).
+ */
+const OUTAGE_SQLSTATE = /^(08[0-9A-Z]{3}|57P[0-9A-Z]{2})$/;
+
+/** Messages of pg, pg-pool and ioredis when the connection is gone, cut, or answers nothing. */
+const OUTAGE_MESSAGE =
+  /Connection terminated|connection is closed|Connection is closed|timeout exceeded when trying to connect|Cluster isn't ready|is not queryable|Query read timeout|Query runner already released/;
+
+/**
+ * Errors of the database or Redis connection, which clients should retry elsewhere or later. TypeORM
+ * wraps pg's error in a QueryFailedError (`driverError`), so the error under it is looked at too;
+ * a transaction that outlived its connection fails with QueryRunnerAlreadyReleasedError, and a
+ * call that gave up waiting for a stuck call of the same user with LockWaitTimeoutError.
+ */
 export function isInfrastructureOutage(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if (isConnectionError(error) || isRedisNotServingYet(error)) return true;
+  const { driverError, cause } = error as { driverError?: unknown; cause?: unknown };
+  return (typeof driverError === 'object' && driverError !== null && isConnectionError(driverError)) || (typeof cause === 'object' && cause !== null && isConnectionError(cause));
+}
+
+function isConnectionError(error: object): boolean {
+  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === 'LockWaitTimeoutError') return true;
   const code = (error as { code?: unknown }).code;
-  const message = String((error as { message?: unknown }).message ?? '');
-  return (
-    (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', '08003', 'SQLITE_BUSY'].includes(code)) ||
-    /Connection terminated|connection is closed|Connection is closed|timeout exceeded when trying to connect|Cluster isn't ready/.test(message) ||
-    isRedisNotServingYet(error)
-  );
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || OUTAGE_SQLSTATE.test(code))) return true;
+  return OUTAGE_MESSAGE.test(String((error as { message?: unknown }).message ?? ''));
 }
 
 /** Maps any thrown value to the gRPC status a client sees; domain messages never hold secrets. */
