@@ -3,9 +3,11 @@ import { Keyring } from '@mfa/crypto';
 import { createLogger } from '@mfa/observability';
 import { JobIds, PermanentProviderError, RetryableProviderError, sealedDeliveryAad, type ChallengeEventJob, type DeliveryJob } from '@mfa/queue';
 import { DeliverCodeCommand } from './deliver-code.command';
-import { DeliverCodeUseCase, EXPIRED_REASON, RETRIES_EXHAUSTED_REASON } from './deliver-code.usecase';
-import type { DeliveredMarker } from './delivered-marker.repository';
-import type { SmsMessage, SmsProvider } from './providers/sms.provider';
+import { DeliverCodeUseCase, EXPIRED_REASON, MAX_UNCONFIRMED_SENDS, RETRIES_EXHAUSTED_REASON } from './deliver-code.usecase';
+import type { DeliveredMarker, SendAttempt, SendAttempts } from './delivered-marker.repository';
+import type { ProviderReceipt } from './providers/provider-receipt';
+import type { SentSmsQuery, SmsMessage, SmsProvider } from './providers/sms.provider';
+import { classifyTwilioError } from './providers/twilio/twilio-error-classification';
 import type { VoiceCall, VoiceProvider } from './providers/voice.provider';
 
 const TO = '+4915123456789';
@@ -31,14 +33,32 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
     find: async (id) => marks.get(id),
     mark: async (id, ref) => void marks.set(id, ref),
   };
+  const attemptRecords = new Map<string, SendAttempt>();
+  const attempts: SendAttempts = {
+    find: async (id) => attemptRecords.get(id),
+    begin: async (id, at) => {
+      const earlier = attemptRecords.get(id);
+      attemptRecords.set(id, { firstAt: earlier?.firstAt ?? at, unconfirmed: (earlier?.unconfirmed ?? 0) + 1 });
+    },
+    release: async (id) => {
+      const earlier = attemptRecords.get(id);
+      if (earlier) attemptRecords.set(id, { ...earlier, unconfirmed: earlier.unconfirmed - 1 });
+    },
+  };
   const events: { jobId: string; event: ChallengeEventJob }[] = [];
   const sent: SmsMessage[] = [];
   const calls: VoiceCall[] = [];
+  const lookups: SentSmsQuery[] = [];
+  const provider = { lookup: async (): Promise<ProviderReceipt | undefined> => undefined };
   const sms: SmsProvider = {
     name: 'twilio-sms',
     send: async (message) => {
       sent.push(message);
       return smsOutcome();
+    },
+    findSent: async (query) => {
+      lookups.push(query);
+      return provider.lookup();
     },
   };
   const voice: VoiceProvider = {
@@ -47,10 +67,12 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
       calls.push(call);
       return { providerRef: 'CA1' };
     },
+    findPlaced: async () => provider.lookup(),
   };
   const useCase = new DeliverCodeUseCase({
     keyring,
     marker,
+    attempts,
     events: { add: async (_queue, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
     sms,
     voice,
@@ -70,7 +92,7 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
     ...overrides,
   });
   const command = (payload: DeliveryJob, queuedAt = NOW) => DeliverCodeCommand.create({ job: payload, jobId: JobIds.delivery(payload.challengeId), queuedAt, attemptsMade: 0 });
-  return { useCase, job, command, lines, marks, events, sent, calls };
+  return { useCase, job, command, lines, marks, events, sent, calls, attemptRecords, lookups, provider };
 }
 
 describe('DeliverCodeUseCase', () => {
@@ -115,6 +137,63 @@ describe('DeliverCodeUseCase', () => {
     await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
     expect(t.marks.size).toBe(0);
     expect(t.events).toHaveLength(0);
+  });
+
+  describe('after a request whose answer was lost', () => {
+    const timedOut = () => classifyTwilioError(Object.assign(new Error('timeout of 10000ms exceeded'), { code: 'ECONNABORTED' }), 'twilio-sms');
+
+    it('records the attempt, then on the retry finds the SMS at the provider and sends nothing again', async () => {
+      const t = setup(async () => {
+        throw timedOut();
+      });
+      await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
+      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, unconfirmed: 1 });
+
+      t.provider.lookup = async () => ({ providerRef: 'SMlate' });
+      await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('already-delivered');
+      expect(t.sent).toHaveLength(1);
+      expect(t.lookups).toEqual([{ to: TO, since: new Date(NOW - 5_000), containing: CODE }]);
+      expect(t.marks.get('ch1')).toBe('SMlate');
+      expect(t.events).toEqual([{ jobId: 'ch1.sent', event: { v: 1, type: 'delivery.sent', challengeId: 'ch1', provider: 'twilio-sms', providerRef: 'SMlate' } }]);
+    });
+
+    it('retries later without sending when the lookup itself fails', async () => {
+      const t = setup();
+      t.attemptRecords.set('ch1', { firstAt: NOW - 12_000, unconfirmed: 1 });
+      t.provider.lookup = async () => {
+        throw new RetryableProviderError('Twilio could not be reached (ECONNRESET)', 'twilio-sms');
+      };
+      await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
+      expect(t.sent).toHaveLength(0);
+      expect(t.events).toHaveLength(0);
+    });
+
+    it(`sends again when the provider has nothing, but never more than ${MAX_UNCONFIRMED_SENDS} times unconfirmed`, async () => {
+      const t = setup(async () => {
+        throw timedOut();
+      });
+      for (let i = 0; i < 5; i++) await t.useCase.execute(t.command(t.job())).catch(() => undefined);
+      expect(t.sent).toHaveLength(MAX_UNCONFIRMED_SENDS);
+      expect(t.lookups.length).toBe(4);
+      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, unconfirmed: MAX_UNCONFIRMED_SENDS });
+    });
+
+    it('looks nothing up after a failure that certainly created nothing (429, refused connection)', async () => {
+      let failures = [
+        classifyTwilioError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'twilio-sms'),
+        new RetryableProviderError('Twilio throttled the request (HTTP 429)', 'twilio-sms', 1_000),
+      ];
+      const t = setup(async () => {
+        const next = failures[0];
+        failures = failures.slice(1);
+        if (next) throw next;
+        return { providerRef: 'SM3' };
+      });
+      for (let i = 0; i < 3; i++) await t.useCase.execute(t.command(t.job())).catch(() => undefined);
+      expect(t.sent).toHaveLength(3);
+      expect(t.lookups).toHaveLength(0);
+      expect(t.marks.get('ch1')).toBe('SM3');
+    });
   });
 
   it('fails permanently on a sealed content that does not open', async () => {

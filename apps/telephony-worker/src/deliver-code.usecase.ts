@@ -3,16 +3,24 @@ import { maskPhoneNumber } from '@mfa/domain';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
 import { type DeliveryContent, type DeliveryJob, JobIds, type JobProducer, type OutOfBandChannel, PermanentProviderError, QueueName, reportDeliverySent, RetryableProviderError, sealedDeliveryAad } from '@mfa/queue';
 import type { DeliverCodeCommand } from './deliver-code.command';
-import type { DeliveredMarker } from './delivered-marker.repository';
+import type { DeliveredMarker, SendAttempt, SendAttempts } from './delivered-marker.repository';
 import { renderCodeSms } from './messages/code-sms';
 import { renderCodeVoiceScript } from './messages/code-voice-script';
 import { diagnosticsOf, type ProviderReceipt } from './providers/provider-receipt';
 import type { SmsProvider } from './providers/sms.provider';
-import { providerOutcome } from './providers/twilio/twilio-error-classification';
+import { isOutcomeUnknown, providerOutcome } from './providers/twilio/twilio-error-classification';
 import type { VoiceProvider } from './providers/voice.provider';
 
 export const EXPIRED_REASON = 'code expired before it could be delivered';
 export const RETRIES_EXHAUSTED_REASON = 'provider unavailable after retries';
+/**
+ * Provider requests with a lost answer after which a rerun still sends again when the provider
+ * lookup finds nothing (its lists lag a little); past this it only keeps looking, so a slow
+ * provider costs the user at most this many copies.
+ */
+export const MAX_UNCONFIRMED_SENDS = 2;
+/** The provider's clock and second-precision `date_created` against ours. */
+const LOOKUP_CLOCK_SLACK_MS = 5_000;
 /** Provider label of failures that happen before any provider is involved. */
 const WORKER_PROVIDER = 'telephony';
 
@@ -21,6 +29,7 @@ export type DeliveryOutcome = 'sent' | 'already-delivered' | 'expired';
 export interface DeliverCodeDependencies {
   keyring: Pick<Keyring, 'decryptText'>;
   marker: DeliveredMarker;
+  attempts: SendAttempts;
   events: Pick<JobProducer, 'add'>;
   sms: SmsProvider;
   voice: VoiceProvider;
@@ -31,7 +40,8 @@ export interface DeliverCodeDependencies {
 
 /**
  * Delivers one code by SMS or voice call: open the sealed content → give up if the challenge has
- * expired → skip if already delivered → call the provider → mark delivered → report
+ * expired → skip if already delivered → after an earlier request with a lost answer, ask the
+ * provider whether it took it → record the attempt → call the provider → mark delivered → report
  * `delivery.sent`. Provider errors propagate (classified) so BullMQ retries or fails the job;
  * `reportFinalFailure` reports the end of the road.
  *
@@ -68,11 +78,31 @@ export class DeliverCodeUseCase {
     }
 
     const maskedTo = maskPhoneNumber(content.to);
+    const attempt = await this.deps.attempts.find(job.challengeId);
+    if (attempt !== undefined && attempt.unconfirmed > 0) {
+      // An earlier request timed out, or its worker died: Twilio may have sent it. Sending
+      // blindly is what gave users ten copies of one code.
+      const found = await this.findEarlier(job, content, attempt, { ...log, maskedTo });
+      if (found !== undefined) {
+        await this.deps.marker.mark(job.challengeId, found.providerRef, job.ttlSeconds);
+        await this.reportSent(job.challengeId, provider, found.providerRef);
+        this.logger.info({ ...log, maskedTo, providerRef: found.providerRef }, 'an earlier request reached the provider; nothing sent again');
+        return 'already-delivered';
+      }
+      if (attempt.unconfirmed >= MAX_UNCONFIRMED_SENDS) {
+        this.logger.warn({ ...log, maskedTo, unconfirmed: attempt.unconfirmed }, 'earlier requests not found at the provider yet; looking again later');
+        throw new RetryableProviderError('earlier requests are not confirmed by the provider', provider);
+      }
+    }
+
+    await this.deps.attempts.begin(job.challengeId, this.now(), job.ttlSeconds);
     let receipt: ProviderReceipt;
     try {
       receipt = await this.deps.metrics.measureProvider(provider, () => this.send(job, content, secondsLeft), providerOutcome);
     } catch (error) {
       this.logFailure({ ...log, maskedTo }, error);
+      // Refused, throttled or never connected: nothing to look up on the next try.
+      if (!isOutcomeUnknown(error)) await this.releaseAttempt(job, log);
       throw error;
     }
     await this.deps.marker.mark(job.challengeId, receipt.providerRef, job.ttlSeconds);
@@ -89,6 +119,28 @@ export class DeliverCodeUseCase {
       const provider = error instanceof RetryableProviderError ? error.provider : this.providerName(job.channel);
       this.logger.error({ challengeId: job.challengeId, channel: job.channel, provider }, 'delivery failed: retries exhausted');
       await this.reportFailed(job.challengeId, provider, RETRIES_EXHAUSTED_REASON, false);
+    }
+  }
+
+  /** The earlier message or call at the provider; a failed lookup propagates (retryable), so nothing is sent blind. */
+  private async findEarlier(job: DeliveryJob, content: DeliveryContent, attempt: SendAttempt, log: object): Promise<ProviderReceipt | undefined> {
+    const since = new Date(attempt.firstAt - LOOKUP_CLOCK_SLACK_MS);
+    try {
+      if (job.channel === 'sms') return await this.deps.sms.findSent({ to: content.to, since, containing: content.code });
+      if (job.channel === 'voice') return await this.deps.voice.findPlaced({ to: content.to, since });
+      return undefined;
+    } catch (error) {
+      this.logger.warn({ ...log, ...diagnosticsOf(error), problem: (error as Error).message }, 'could not look up earlier requests; will retry');
+      throw error;
+    }
+  }
+
+  private async releaseAttempt(job: DeliveryJob, log: object): Promise<void> {
+    try {
+      await this.deps.attempts.release(job.challengeId, job.ttlSeconds);
+    } catch (error) {
+      // Harmless: the next try only looks up before sending.
+      this.logger.warn({ ...log, err: (error as Error).name }, 'could not release the attempt record');
     }
   }
 

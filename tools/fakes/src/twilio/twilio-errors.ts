@@ -39,6 +39,8 @@ export const twilioErrors = {
   callUrlRequired: () => twilioError(400, 21205, 'Url parameter is required.'),
   tooManyRequests: (retryAfterSeconds = 1) =>
     twilioError(429, 20429, 'Too Many Requests', { 'Retry-After': String(retryAfterSeconds) }),
+  invalidDate: () => twilioError(400, 20001, 'Invalid date value.'),
+  invalidPaging: () => twilioError(400, 20001, 'Invalid paging parameters.'),
   serverError: () => twilioError(500, 20500, 'Internal Server Error'),
 };
 

@@ -114,6 +114,45 @@ describe('TwilioFake with the real twilio SDK', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await expect(client.messages.create({ to: TO, from: FROM, body: 'x' })).resolves.toMatchObject({ status: 'queued' });
   });
+
+  it('lists messages by To, From and DateSent>, newest first, across pages', async () => {
+    const client = sdk();
+    const old = await client.messages.create({ to: TO, from: FROM, body: 'old' });
+    // The SDK sends whole seconds (`2025-01-01T12:00:00Z`), as Twilio compares them.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const since = new Date();
+    const first = await client.messages.create({ to: TO, from: FROM, body: 'first' });
+    const second = await client.messages.create({ to: TO, from: FROM, body: 'second' });
+    await client.messages.create({ to: '+4915199999999', from: FROM, body: 'other number' });
+    await client.messages.create({ to: TO, from: '+15005550001', body: 'other sender' });
+
+    const listed = await client.messages.list({ to: TO, from: FROM, dateSentAfter: since, pageSize: 1 });
+    expect(listed.map((m) => m.sid)).toEqual([second.sid, first.sid]);
+    expect(listed[0]).toMatchObject({ to: TO, from: FROM, body: 'second' });
+    expect((await client.messages.list({ to: TO, from: FROM })).map((m) => m.sid)).toEqual([second.sid, first.sid, old.sid]);
+    expect(await client.messages.list({ to: TO, from: FROM, dateSentAfter: new Date(Date.now() + 60_000) })).toEqual([]);
+  });
+
+  it('lists calls by To, From and StartTime>', async () => {
+    const client = sdk();
+    const since = new Date(Date.now() - 1_000);
+    const call = await client.calls.create({ to: TO, from: FROM, twiml: '<Response/>' });
+    await client.messages.create({ to: TO, from: FROM, body: 'not a call' });
+    expect((await client.calls.list({ to: TO, from: FROM, startTimeAfter: since })).map((c) => c.sid)).toEqual([call.sid]);
+    expect(await client.calls.list({ to: TO, from: FROM, startTimeAfter: new Date(Date.now() + 60_000) })).toEqual([]);
+  });
+
+  it('accepts a create at once but answers it late when told to', async () => {
+    fake.answerSlowly(1, 300);
+    const slow = twilio(fake.accountSid, fake.authToken, {
+      autoRetry: false,
+      httpClient: new RedirectingRequestClient(fake.url, { autoRetry: false, timeout: 100 }),
+    });
+    await expect(slow.messages.create({ to: TO, from: FROM, body: 'late' })).rejects.toMatchObject({ code: 'ECONNABORTED' });
+    expect(fake.messages).toEqual([expect.objectContaining({ to: TO, body: 'late' })]);
+    // Only the next create was slow.
+    await expect(slow.messages.create({ to: TO, from: FROM, body: 'on time' })).resolves.toMatchObject({ status: 'queued' });
+  });
 });
 
 describe('TwilioFake over raw HTTP (what the SDK validates before sending)', () => {
@@ -151,6 +190,29 @@ describe('TwilioFake over raw HTTP (what the SDK validates before sending)', () 
     const res = await post('Calls.json', form);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: number }).code).toBe(code);
+  });
+
+  const get = (resource: string, query: Record<string, string>) =>
+    fetch(`${fake.url}/2010-04-01/Accounts/${fake.accountSid}/${resource}?${new URLSearchParams(query).toString()}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${fake.accountSid}:${fake.authToken}`).toString('base64')}` },
+    });
+
+  it('answers a list with Twilio’s paging fields and query names', async () => {
+    await post('Messages.json', { To: TO, From: FROM, Body: 'a' });
+    await post('Messages.json', { To: TO, From: FROM, Body: 'b' });
+    const res = await get('Messages.json', { To: TO, 'DateSent>': '2020-01-01', PageSize: '1' });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Record<string, unknown>;
+    const path = `/2010-04-01/Accounts/${fake.accountSid}/Messages.json`;
+    expect(page).toMatchObject({ start: 0, end: 0, page: 0, page_size: 1, previous_page_uri: null });
+    expect(page.messages).toEqual([expect.objectContaining({ to: TO, body: 'b' })]);
+    expect(page.next_page_uri).toBe(`${path}?To=${encodeURIComponent(TO)}&DateSent%3E=2020-01-01&PageSize=1&Page=1`);
+    expect(page.first_page_uri).toBe(`${path}?To=${encodeURIComponent(TO)}&DateSent%3E=2020-01-01&PageSize=1&Page=0`);
+    const calls = (await (await get('Calls.json', { 'StartTime>': '2999-01-01' })).json()) as Record<string, unknown>;
+    expect(calls).toMatchObject({ calls: [], next_page_uri: null });
+    const bad = await get('Messages.json', { 'DateSent>': 'yesterday' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { code: number }).code).toBe(20001);
   });
 
   it('answers 401 with Twilio’s exact body when credentials are missing', async () => {

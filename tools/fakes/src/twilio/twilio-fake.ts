@@ -5,9 +5,11 @@ import { HttpListener } from '../shared/http-listener';
 import { renderPage } from '../shared/html';
 import { RecordLog } from '../shared/record-log';
 import { faultToError, twilioErrors, type TwilioError, type TwilioFault } from './twilio-errors';
-import { callResource, messageResource, newSid } from './twilio-resources';
+import { callResource, listPage, messageResource, newSid } from './twilio-resources';
 import {
+  matchesListFilter,
   parseCallParams,
+  parseListFilter,
   parseMessageParams,
   requestedTo,
   type ReceivedCall,
@@ -29,12 +31,14 @@ const MAX_BODY_BYTES = 64 * 1024;
 type Route =
   | { kind: 'create-message' }
   | { kind: 'create-call' }
+  | { kind: 'list-messages' }
+  | { kind: 'list-calls' }
   | { kind: 'fetch-message'; sid: string }
   | { kind: 'fetch-call'; sid: string };
 
 /**
  * A loopback stand-in for the parts of Twilio's REST API (2010-04-01) that the telephony worker
- * uses: create and fetch Messages and Calls. It authenticates, validates and answers like Twilio,
+ * uses: create, fetch and list Messages and Calls. It authenticates, validates and answers like Twilio,
  * so the real `twilio` SDK runs unchanged against it (see `RedirectingRequestClient`).
  */
 export class TwilioFake {
@@ -45,6 +49,7 @@ export class TwilioFake {
   private readonly messageLog = new RecordLog<ReceivedMessage>();
   private readonly callLog = new RecordLog<ReceivedCall>();
   private readonly faults = new FaultPlan<TwilioFault>();
+  private readonly slowAnswers: number[] = [];
   private readonly http = new HttpListener('TwilioFake', (req, res) => this.handle(req, res));
 
   constructor(options: TwilioFakeOptions = {}) {
@@ -106,18 +111,29 @@ export class TwilioFake {
     this.faults.failFor(ms, fault);
   }
 
-  /** Forgets recorded messages, calls and pending faults, so one fake can serve many tests. */
+  /**
+   * The next `count` accepted creates (messages or calls) are recorded at once but answered only
+   * after `ms` milliseconds: Twilio accepting while the client's request times out.
+   */
+  answerSlowly(count: number, ms: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+    for (let i = 0; i < count; i++) this.slowAnswers.push(ms);
+  }
+
+  /** Forgets recorded messages, calls, pending faults and slow answers, so one fake can serve many tests. */
   reset(): void {
     this.messageLog.clear();
     this.callLog.clear();
     this.faults.clear();
+    this.slowAnswers.length = 0;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const path = url.pathname;
       const account = ACCOUNT_PATH.exec(path);
-      if (account) return await this.handleApi(req, res, path, account[1] ?? '', account[2] ?? '');
+      if (account) return await this.handleApi(req, res, url, account[1] ?? '', account[2] ?? '');
       if (req.method !== 'GET') return sendJson(res, 405, { message: 'the developer pages are read-only' });
       if (path === '/') return sendHtml(res, this.renderPage());
       if (path === '/_fake/messages') return sendJson(res, 200, this.messages);
@@ -129,11 +145,12 @@ export class TwilioFake {
     }
   }
 
-  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string, pathSid: string, rest: string): Promise<void> {
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, pathSid: string, rest: string): Promise<void> {
+    const path = url.pathname;
     const form = await readForm(req);
     if (!this.isAuthenticated(req)) return sendError(res, twilioErrors.authenticate());
     if (pathSid !== this.accountSid) return sendError(res, twilioErrors.notFound(path));
-    const route = matchRoute(rest);
+    const route = matchRoute(rest, req.method ?? '');
     if (!route) return sendError(res, twilioErrors.notFound(path));
     const expectedMethod = route.kind.startsWith('create') ? 'POST' : 'GET';
     if (req.method !== expectedMethod) return sendError(res, twilioErrors.methodNotAllowed(req.method ?? ''));
@@ -146,14 +163,26 @@ export class TwilioFake {
         if (!parsed.ok) return sendError(res, parsed.error);
         const message: ReceivedMessage = { sid: newSid('SM'), accountSid: this.accountSid, ...parsed.value, at: new Date() };
         this.messageLog.add(message);
-        return sendJson(res, 201, messageResource({ ...message, createdAt: message.at }));
+        return this.answerCreated(res, messageResource({ ...message, createdAt: message.at }));
       }
       case 'create-call': {
         const parsed = parseCallParams(form);
         if (!parsed.ok) return sendError(res, parsed.error);
         const call: ReceivedCall = { sid: newSid('CA'), accountSid: this.accountSid, ...parsed.value, at: new Date() };
         this.callLog.add(call);
-        return sendJson(res, 201, callResource({ ...call, createdAt: call.at }));
+        return this.answerCreated(res, callResource({ ...call, createdAt: call.at }));
+      }
+      case 'list-messages': {
+        const filter = parseListFilter(url.searchParams, 'DateSent');
+        if (!filter.ok) return sendError(res, filter.error);
+        const matching = this.messages.filter((m) => matchesListFilter(filter.value, m.to, m.from, m.at));
+        return sendJson(res, 200, listPage(url, 'messages', matching.reverse().map((m) => messageResource({ ...m, createdAt: m.at })), filter.value));
+      }
+      case 'list-calls': {
+        const filter = parseListFilter(url.searchParams, 'StartTime');
+        if (!filter.ok) return sendError(res, filter.error);
+        const matching = this.calls.filter((c) => matchesListFilter(filter.value, c.to, c.from, c.at));
+        return sendJson(res, 200, listPage(url, 'calls', matching.reverse().map((c) => callResource({ ...c, createdAt: c.at })), filter.value));
       }
       case 'fetch-message': {
         const message = this.messages.find((m) => m.sid === route.sid);
@@ -166,6 +195,15 @@ export class TwilioFake {
         return call ? sendJson(res, 200, callResource({ ...call, createdAt: call.at })) : sendError(res, twilioErrors.notFound(path));
       }
     }
+  }
+
+  private answerCreated(res: ServerResponse, resource: Record<string, unknown>): void {
+    const delayMs = this.slowAnswers.shift();
+    if (delayMs === undefined) return sendJson(res, 201, resource);
+    // The record exists already; only the answer is late (a client that gave up never reads it).
+    setTimeout(() => {
+      if (!res.destroyed) sendJson(res, 201, resource);
+    }, delayMs).unref();
   }
 
   private isAuthenticated(req: IncomingMessage): boolean {
@@ -193,9 +231,9 @@ export class TwilioFake {
   }
 }
 
-function matchRoute(rest: string): Route | undefined {
-  if (rest === '/Messages.json') return { kind: 'create-message' };
-  if (rest === '/Calls.json') return { kind: 'create-call' };
+function matchRoute(rest: string, method: string): Route | undefined {
+  if (rest === '/Messages.json') return { kind: method === 'GET' ? 'list-messages' : 'create-message' };
+  if (rest === '/Calls.json') return { kind: method === 'GET' ? 'list-calls' : 'create-call' };
   const message = /^\/Messages\/(SM[0-9a-f]{32})\.json$/.exec(rest);
   if (message?.[1]) return { kind: 'fetch-message', sid: message[1] };
   const call = /^\/Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest);

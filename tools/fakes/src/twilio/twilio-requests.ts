@@ -78,3 +78,72 @@ export function parseCallParams(form: URLSearchParams): Parsed<CallParams> {
 export function requestedTo(form: URLSearchParams): string {
   return form.get('To') ?? '';
 }
+
+/** The filters and paging of a Messages or Calls list request (`GET …/Messages.json`, `…/Calls.json`). */
+export interface ListFilter {
+  to: string | null;
+  from: string | null;
+  /** Inclusive bounds, from `DateSent>` / `DateSent<` (messages) or `StartTime>` / `StartTime<` (calls). */
+  after: Date | null;
+  before: Date | null;
+  /** `DateSent=` / `StartTime=`: that UTC day when a bare date, else that instant. */
+  on: { date: Date; wholeDay: boolean } | null;
+  page: number;
+  pageSize: number;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Twilio's list query: `To`, `From`, the date filter written `{name}`, `{name}>`, `{name}<`
+ * (YYYY-MM-DD or an ISO 8601 date-time, as twilio-node sends), `PageSize` (≤ 1000) and `Page`.
+ */
+export function parseListFilter(query: URLSearchParams, dateName: 'DateSent' | 'StartTime'): Parsed<ListFilter> {
+  const date = (name: string): Date | null | undefined => {
+    const raw = param(query, name);
+    if (raw === null) return null;
+    const parsed = new Date(DATE_ONLY.test(raw) ? `${raw}T00:00:00Z` : raw);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+  };
+  const after = date(`${dateName}>`);
+  const before = date(`${dateName}<`);
+  const on = date(dateName);
+  if (after === undefined || before === undefined || on === undefined) return { ok: false, error: twilioErrors.invalidDate() };
+  const pageSize = Number(param(query, 'PageSize') ?? DEFAULT_PAGE_SIZE);
+  const page = Number(param(query, 'Page') ?? 0);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE || !Number.isInteger(page) || page < 0) {
+    return { ok: false, error: twilioErrors.invalidPaging() };
+  }
+  return {
+    ok: true,
+    value: {
+      to: param(query, 'To'),
+      from: param(query, 'From'),
+      after,
+      before,
+      on: on === null ? null : { date: on, wholeDay: DATE_ONLY.test(param(query, dateName) ?? '') },
+      page,
+      pageSize,
+    },
+  };
+}
+
+/**
+ * Whether a record passes the filter. The fake hands every message and call over at once, so
+ * its send (start) date is its creation date; real Twilio leaves `date_sent` / `start_time`
+ * empty while a record is queued, and its date filters miss such records.
+ */
+export function matchesListFilter(filter: ListFilter, to: string, from: string | null, at: Date): boolean {
+  if (filter.to !== null && filter.to !== to) return false;
+  if (filter.from !== null && filter.from !== from) return false;
+  if (filter.after !== null && at < filter.after) return false;
+  if (filter.before !== null && at > filter.before) return false;
+  if (filter.on !== null) {
+    if (filter.on.wholeDay ? at.toISOString().slice(0, 10) !== filter.on.date.toISOString().slice(0, 10) : at.getTime() !== filter.on.date.getTime()) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -96,3 +96,35 @@ export function callResource(c: CreatedCall): Record<string, unknown> {
     uri: `${uri}.json`,
   };
 }
+
+/**
+ * One page of a 2010-04-01 list (`{ messages: […] }` or `{ calls: […] }`, newest first) with
+ * Twilio's paging fields; twilio-node follows `next_page_uri` to read further pages.
+ */
+export function listPage(
+  url: URL,
+  key: 'messages' | 'calls',
+  records: readonly Record<string, unknown>[],
+  paging: { page: number; pageSize: number },
+): Record<string, unknown> {
+  const { page, pageSize } = paging;
+  const start = page * pageSize;
+  const slice = records.slice(start, start + pageSize);
+  const pageUri = (n: number) => {
+    const query = new URLSearchParams(url.searchParams);
+    query.set('PageSize', String(pageSize));
+    query.set('Page', String(n));
+    return `${url.pathname}?${query.toString()}`;
+  };
+  return {
+    [key]: slice,
+    end: start + Math.max(0, slice.length - 1),
+    first_page_uri: pageUri(0),
+    next_page_uri: start + pageSize < records.length ? pageUri(page + 1) : null,
+    page,
+    page_size: pageSize,
+    previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+    start,
+    uri: `${url.pathname}${url.search}`,
+  };
+}

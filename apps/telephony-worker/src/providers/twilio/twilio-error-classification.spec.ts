@@ -3,7 +3,7 @@ import { RestException } from 'twilio';
 import { createLogger } from '@mfa/observability';
 import { diagnosticsOf } from '../provider-receipt';
 import { TwilioThrottledException } from './retry-after-request-client';
-import { classifyTwilioError, DEFAULT_THROTTLE_RETRY_AFTER_MS, providerOutcome } from './twilio-error-classification';
+import { classifyTwilioError, classifyTwilioLookupError, DEFAULT_THROTTLE_RETRY_AFTER_MS, isOutcomeUnknown, providerOutcome } from './twilio-error-classification';
 
 const NUMBER = '+4915123456789';
 const restException = (status: number, code: number, message = `The 'To' number ${NUMBER} is not valid.`) =>
@@ -80,6 +80,48 @@ describe('classifyTwilioError', () => {
     const error = classifyTwilioError(new TypeError(`cannot read ${NUMBER}`), 'twilio-sms');
     expect(error).toBeInstanceOf(RetryableProviderError);
     expect(error.message).toBe('unexpected TypeError while calling Twilio');
+  });
+
+  describe('whether Twilio may have accepted the failed request', () => {
+    it.each(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKETTIMEDOUT', 'EPIPE', 'ERR_NETWORK', 'UND_ERR_SOCKET'])(
+      'a request that timed out or broke once connected (%s) has an unknown outcome',
+      (code) => {
+        const error = classifyTwilioError(networkError(code), 'twilio-sms');
+        expect(error).toBeInstanceOf(RetryableProviderError);
+        expect(isOutcomeUnknown(error)).toBe(true);
+      },
+    );
+
+    it('the axios request timeout (the slow-Twilio case) is retryable with an unknown outcome', () => {
+      const timeout = Object.assign(new Error('timeout of 10000ms exceeded'), { code: 'ECONNABORTED' });
+      const error = classifyTwilioError(timeout, 'twilio-sms');
+      expect(error.message).toBe('Twilio could not be reached (ECONNABORTED)');
+      expect(isOutcomeUnknown(error)).toBe(true);
+    });
+
+    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])('a request that never connected (%s) created nothing', (code) => {
+      expect(isOutcomeUnknown(classifyTwilioError(networkError(code), 'twilio-sms'))).toBe(false);
+    });
+
+    it('5xx and unexpected failures are unknown; 429 and refusals are not', () => {
+      expect(isOutcomeUnknown(classifyTwilioError(restException(503, 20503), 'twilio-sms'))).toBe(true);
+      expect(isOutcomeUnknown(classifyTwilioError(new TypeError('x'), 'twilio-sms'))).toBe(true);
+      expect(isOutcomeUnknown(classifyTwilioError(restException(429, 20429), 'twilio-sms'))).toBe(false);
+      expect(isOutcomeUnknown(classifyTwilioError(restException(400, 21211), 'twilio-sms'))).toBe(false);
+    });
+
+    it('keeps the flag when an already classified error passes through again', () => {
+      const error = classifyTwilioError(networkError('ECONNABORTED'), 'twilio-sms');
+      expect(isOutcomeUnknown(classifyTwilioError(error, 'twilio-sms'))).toBe(true);
+      expect(isOutcomeUnknown(new Error('not from the provider'))).toBe(true);
+    });
+  });
+
+  it('makes every failed lookup retryable, keeping the diagnostics', () => {
+    const refused = classifyTwilioLookupError(restException(404, 20404), 'twilio-sms');
+    expect(refused).toBeInstanceOf(RetryableProviderError);
+    expect(diagnosticsOf(refused)).toEqual({ status: 404, twilioCode: 20404 });
+    expect(classifyTwilioLookupError(networkError('ECONNABORTED'), 'twilio-sms')).toBeInstanceOf(RetryableProviderError);
   });
 
   it('never echoes the number or Twilio message in what it produces', () => {

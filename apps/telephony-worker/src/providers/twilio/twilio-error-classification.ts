@@ -1,7 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '@mfa/queue';
 import { RestException } from 'twilio';
 import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
-import { withDiagnostics } from '../provider-receipt';
+import { diagnosticsOf, withDiagnostics } from '../provider-receipt';
 import { TwilioThrottledException } from './retry-after-request-client';
 
 /** Used when a 429 comes without a usable Retry-After. */
@@ -47,6 +47,24 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/**
+ * Of those, the ones raised before a connection existed: the request never reached Twilio, so
+ * nothing was created. Every other failure may come after Twilio accepted (a slow answer
+ * outlives the timeout, a reset loses the answer).
+ */
+const NEVER_CONNECTED_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const OUTCOME_UNKNOWN = Symbol('outcomeUnknown');
+
 export type ClassifiedProviderError = RetryableProviderError | PermanentProviderError;
 
 /**
@@ -54,7 +72,9 @@ export type ClassifiedProviderError = RetryableProviderError | PermanentProvider
  * HTTP status, Twilio error code or network error code, never by message text:
  * 429 and 5xx → retryable (429 with its Retry-After); 401 / 20003 → bad credentials; known
  * destination and sender codes → permanent with a human reason; other 4xx → permanent;
- * network failures → retryable.
+ * network failures → retryable. Failures after which Twilio may have accepted the request
+ * anyway (network failures once connected, 5xx, anything unexpected) are flagged: see
+ * `isOutcomeUnknown`.
  */
 export function classifyTwilioError(error: unknown, provider: string): ClassifiedProviderError {
   if (error instanceof RetryableProviderError || error instanceof PermanentProviderError) return error;
@@ -69,7 +89,8 @@ export function classifyTwilioError(error: unknown, provider: string): Classifie
       return withDiagnostics(new RetryableProviderError(`Twilio throttled the request (HTTP 429${codeText})`, provider, retryAfterMs), diagnostics);
     }
     if (status >= 500) {
-      return withDiagnostics(new RetryableProviderError(`Twilio answered HTTP ${status}${codeText}`, provider), diagnostics);
+      // A 5xx may come from a proxy or after Twilio stored the resource.
+      return outcomeUnknown(withDiagnostics(new RetryableProviderError(`Twilio answered HTTP ${status}${codeText}`, provider), diagnostics));
     }
     if (status === 401) return withDiagnostics(new PermanentProviderError('Twilio rejected the account credentials', provider), diagnostics);
     const known = code === undefined ? undefined : PERMANENT_REASONS.get(code);
@@ -78,12 +99,28 @@ export function classifyTwilioError(error: unknown, provider: string): Classifie
   }
   const networkCode = networkErrorCode(error);
   if (networkCode !== undefined) {
-    return withDiagnostics(new RetryableProviderError(`Twilio could not be reached (${networkCode})`, provider), { errno: networkCode });
+    const error = withDiagnostics(new RetryableProviderError(`Twilio could not be reached (${networkCode})`, provider), { errno: networkCode });
+    return NEVER_CONNECTED_CODES.has(networkCode) ? error : outcomeUnknown(error);
   }
   // Anything else (a bug, an unexpected SDK failure) may pass on a retry; its message could
   // quote the request, so only its class name travels on.
   const name = error instanceof Error ? error.name : typeof error;
-  return withDiagnostics(new RetryableProviderError(`unexpected ${name} while calling Twilio`, provider), { error: name });
+  return outcomeUnknown(withDiagnostics(new RetryableProviderError(`unexpected ${name} while calling Twilio`, provider), { error: name }));
+}
+
+/**
+ * Whether Twilio may have accepted the request that failed with `error` (a classified error):
+ * then retrying means asking Twilio first, not sending again. Errors from elsewhere count as
+ * unknown too, since nothing says the request did not go out.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  if (error instanceof PermanentProviderError) return false;
+  if (error instanceof RetryableProviderError) return (error as { [OUTCOME_UNKNOWN]?: boolean })[OUTCOME_UNKNOWN] === true;
+  return true;
+}
+
+function outcomeUnknown<E extends Error>(error: E): E {
+  return Object.assign(error, { [OUTCOME_UNKNOWN]: true });
 }
 
 /** The label `WorkerMetrics.measureProvider` counts a classified failure under. */
@@ -98,4 +135,14 @@ function networkErrorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * A failed lookup of earlier sends: always retryable, since the caller must not send again
+ * without an answer, and a refusal (say, a 404 from a proxy) says nothing about the message.
+ */
+export function classifyTwilioLookupError(error: unknown, provider: string): RetryableProviderError {
+  const classified = classifyTwilioError(error, provider);
+  if (classified instanceof RetryableProviderError) return classified;
+  return withDiagnostics(new RetryableProviderError(`Twilio refused the lookup of earlier sends (${classified.reason})`, provider), diagnosticsOf(classified) ?? {});
 }

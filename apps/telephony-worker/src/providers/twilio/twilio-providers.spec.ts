@@ -5,6 +5,7 @@ import { PermanentProviderError, RetryableProviderError } from '@mfa/queue';
 import { freePort } from '@mfa/testing';
 import { renderCodeVoiceScript } from '../../messages/code-voice-script';
 import { createTwilioClient } from './twilio-client';
+import { isOutcomeUnknown } from './twilio-error-classification';
 import { TwilioSmsProvider } from './twilio-sms.provider';
 import { TwilioVoiceProvider } from './twilio-voice.provider';
 
@@ -81,6 +82,40 @@ describe('Twilio providers with the real SDK against the fake', () => {
     const error = await failure(sms({ apiBaseUrl: `http://127.0.0.1:${port}` }).send({ to: TO, body: 'x' }));
     expect(error).toBeInstanceOf(RetryableProviderError);
     expect((error as Error).message).toBe('Twilio could not be reached (ECONNREFUSED)');
+  });
+
+  describe('looking up a request whose answer was lost', () => {
+    it('finds an SMS Twilio accepted although the answer came after the timeout', async () => {
+      fake.answerSlowly(1, 600);
+      const since = new Date(Date.now() - 5_000);
+      const error = await failure(sms({}, 200).send({ to: TO, body: 'Your Acme verification code is 123456.' }));
+      expect(isOutcomeUnknown(error)).toBe(true);
+      const [accepted] = fake.messages;
+      await expect(sms().findSent({ to: TO, since, containing: '123456' })).resolves.toEqual({ providerRef: accepted?.sid });
+    });
+
+    it('does not take another code, an older message or another number for it', async () => {
+      await sms().send({ to: TO, body: 'Your Acme verification code is 111111.' });
+      await sms().send({ to: '+4915199999999', body: 'Your Acme verification code is 123456.' });
+      await expect(sms().findSent({ to: TO, since: new Date(Date.now() - 5_000), containing: '123456' })).resolves.toBeUndefined();
+      await sms().send({ to: TO, body: 'Your Acme verification code is 123456.' });
+      await expect(sms().findSent({ to: TO, since: new Date(Date.now() + 60_000), containing: '123456' })).resolves.toBeUndefined();
+    });
+
+    it('finds a call placed since the attempt', async () => {
+      const voice = new TwilioVoiceProvider(createTwilioClient(settings()), FROM);
+      const since = new Date(Date.now() - 5_000);
+      await expect(voice.findPlaced({ to: TO, since })).resolves.toBeUndefined();
+      const placed = await voice.call({ to: TO, script: renderCodeVoiceScript({ issuer: 'Acme', code: '123456', purpose: 'challenge', locale: 'en' }) });
+      await expect(voice.findPlaced({ to: TO, since })).resolves.toEqual(placed);
+    });
+
+    it('rejects retryable when the lookup fails, even on a refusal', async () => {
+      fake.failNext(1, 'server_error');
+      expect(await failure(sms().findSent({ to: TO, since: new Date(), containing: '1' }))).toBeInstanceOf(RetryableProviderError);
+      fake.failNext(1, { status: 404, code: 20404, message: 'not found' });
+      expect(await failure(sms().findSent({ to: TO, since: new Date(), containing: '1' }))).toBeInstanceOf(RetryableProviderError);
+    });
   });
 
   describe('when Twilio does not answer', () => {
