@@ -1,52 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import { Queue } from 'bullmq';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, JobProducer, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
-import { createTestDatabase, freePort, type TestDatabase, type TestDriver } from '@mfa/testing';
+import { createTestDatabase, TcpProxy, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
 import { ApplyDeliveryOutcomeUseCase } from '../src/events/apply-delivery-outcome.usecase';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
-
-/**
- * A TCP proxy in front of a real server that can be taken down (open connections cut, new ones
- * refused) and brought back on the same port: an outage of the database as the gateway sees it.
- */
-class OutageProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
-    this.server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -109,22 +71,18 @@ function challengeWhere(f: Fixture, id: string, predicate: (c: Challenge) => boo
 
 describe('delivery outcomes survive a database outage longer than their attempts (postgres)', () => {
   let database: TestDatabase;
-  let proxy: OutageProxy;
+  let proxy: TcpProxy;
   let f: Fixture;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    const url = new URL(database.url);
-    proxy = new OutageProxy(await freePort(), { host: url.hostname, port: Number(url.port || 5432) });
-    await proxy.up();
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    f = await startFixture('postgres', database, { DATABASE_URL: url.toString() });
+    proxy = await TcpProxy.inFrontOf(database.url).start();
+    f = await startFixture('postgres', database, { DATABASE_URL: proxy.url(database.url) });
   });
   afterAll(async () => {
-    await proxy.up().catch(() => undefined);
+    await proxy.restore().catch(() => undefined);
     await f?.close();
-    await proxy.down();
+    await proxy.stop();
     await database.drop();
   });
 
@@ -133,7 +91,7 @@ describe('delivery outcomes survive a database outage longer than their attempts
     const challenge = await f.client.startChallenge({ user_id: 'olga' });
     await deliveredCode(f, challenge.id);
 
-    await proxy.down();
+    await proxy.cut();
     // A budget of 2 attempts: spent twice over if the outage counted against it.
     const jobId = JobIds.sent(challenge.id);
     await f.events.add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio', providerRef: 'SM9' }, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 50 } });
@@ -144,7 +102,7 @@ describe('delivery outcomes survive a database outage longer than their attempts
     expect(postponed.attemptsMade).toBe(0);
     expect(await postponed.getState()).not.toBe('failed');
 
-    await proxy.up();
+    await proxy.restore();
     const sent = await challengeWhere(f, challenge.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT', 30_000);
     expect(sent.status).toBe('CHALLENGE_STATUS_PENDING');
     expect(await (await f.events.getJob(jobId))?.getState()).toBe('completed');

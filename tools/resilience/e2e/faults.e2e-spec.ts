@@ -279,7 +279,7 @@ describe('fault suite: worker crash, Redis and PostgreSQL restarts, provider out
     await outage(
       'PostgreSQL restart',
       () => stack.pg.cut(),
-      () => stack.pg.resume(),
+      () => stack.pg.restore(),
     );
   });
 });

@@ -6,11 +6,10 @@ import { Client } from 'pg';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import type { SmtpFake, TwilioFake } from '@mfa/fakes';
-import { createTestDatabase, type TestDatabase } from '@mfa/testing';
+import { createTestDatabase, TcpProxy, type TestDatabase } from '@mfa/testing';
 import { spawnApp, startFakes, stopProcess, waitForReady, type AppName, type AppProcess } from '../../e2e/src/stack';
 import type { TwilioTap } from '../../e2e/src/twilio-tap';
 import { OwnRedis } from './own-redis';
-import { PgProxy } from './pg-proxy';
 
 /**
  * The tools/e2e process stack, with the two backing services put where a test can break them:
@@ -24,7 +23,8 @@ export interface ResilientStack {
   smtp: SmtpFake;
   tap: TwilioTap;
   redis: OwnRedis;
-  pg: PgProxy;
+  /** Between the apps and PostgreSQL: `pg.cut()` is a restart as the apps see it. */
+  pg: TcpProxy;
   /** A direct connection to the stack's database (not through the proxy). */
   db: Client;
   apps: AppProcess[];
@@ -45,7 +45,7 @@ export interface ResilientStackOptions {
 export async function startResilientStack(options: ResilientStackOptions = {}): Promise<ResilientStack> {
   const database: TestDatabase = await createTestDatabase('postgres');
   const redis = await new OwnRedis().start();
-  const pg = await PgProxy.forUrl(database.url).start();
+  const pg = await TcpProxy.inFrontOf(database.url).start();
   const fakes = await startFakes();
   const db = new Client({ connectionString: database.url });
   await db.connect();
@@ -54,7 +54,7 @@ export async function startResilientStack(options: ResilientStackOptions = {}): 
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     MFA_DATA_DIR: mkdtempSync(join(tmpdir(), 'mfa-resilience-')),
-    DATABASE_URL: PgProxy.rewrite(database.url, pg.port),
+    DATABASE_URL: pg.url(database.url),
     REDIS_URL: redis.url,
     QUEUE_PREFIX: `{mfa-res-${randomBytes(6).toString('hex')}}`,
     MFA_ENCRYPTION_KEYS: Keyring.generateSpec('res1'),

@@ -1,73 +1,8 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { Database } from '@mfa/persistence';
-import { createTestDatabase, type TestDatabase } from '@mfa/testing';
+import { createTestDatabase, TcpProxy, type TestDatabase } from '@mfa/testing';
 import { isInfrastructureOutage, toGrpcError } from './grpc-status';
-
-/**
- * A TCP proxy in front of PostgreSQL that can stop passing traffic while keeping every connection
- * open: what a hung server, or a failover the client never hears about, looks like from here.
- */
-class HangingProxy {
-  private server: Server | undefined;
-  private readonly links = new Set<{ client: Socket; upstream: Socket; hung: boolean }>();
-  /** New connections are accepted and then left without an answer. */
-  hungForNew = false;
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(this.target.port || 5432), this.target.hostname);
-      const link = { client, upstream, hung: this.hungForNew };
-      this.links.add(link);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-        this.links.delete(link);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.on('data', (chunk: Buffer) => link.hung || upstream.write(chunk));
-      upstream.on('data', (chunk: Buffer) => link.hung || client.write(chunk));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-    return this;
-  }
-
-  url(database: string): string {
-    const url = new URL(database);
-    url.hostname = '127.0.0.1';
-    url.port = String(this.port);
-    return url.toString();
-  }
-
-  /** Open connections pass nothing more, in either direction; with `alsoNew`, neither do new ones. */
-  hang({ alsoNew }: { alsoNew: boolean }): void {
-    for (const link of this.links) link.hung = true;
-    this.hungForNew = alsoNew;
-  }
-
-  /** New connections pass traffic again; the hung ones stay hung (their clients must drop them). */
-  resume(): void {
-    this.hungForNew = false;
-  }
-
-  get openConnections(): number {
-    return this.links.size;
-  }
-
-  async stop(): Promise<void> {
-    for (const { client, upstream } of this.links) {
-      client.destroy();
-      upstream.destroy();
-    }
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 async function timed(work: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
   const started = Date.now();
@@ -80,7 +15,7 @@ async function timed(work: () => Promise<unknown>): Promise<{ error: unknown; ms
 
 describe('PostgreSQL that hangs (through a proxy that stops passing traffic)', () => {
   let testDb: TestDatabase;
-  let proxy: HangingProxy;
+  let proxy: TcpProxy;
   let database: Database;
 
   beforeAll(async () => {
@@ -88,7 +23,7 @@ describe('PostgreSQL that hangs (through a proxy that stops passing traffic)', (
     await (await Database.open(testDb.url)).close();
   });
   beforeEach(async () => {
-    proxy = await new HangingProxy(new URL(testDb.url)).start();
+    proxy = await TcpProxy.inFrontOf(testDb.url).start();
     database = await Database.open(proxy.url(testDb.url));
   });
   afterEach(async () => {
@@ -114,7 +49,7 @@ describe('PostgreSQL that hangs (through a proxy that stops passing traffic)', (
     expect(isInfrastructureOutage(fresh.error)).toBe(true);
     expect(fresh.ms).toBeLessThan(4_500);
 
-    proxy.resume();
+    proxy.passNew();
     // The connection that timed out was cut, not pooled: every call is served again at once.
     for (let i = 0; i < 5; i++) {
       const { error: again, ms: took } = await timed(() => Promise.all(Array.from({ length: 4 }, () => database.ping())));
