@@ -101,6 +101,9 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(await connection.exists(stored)).toBe(1);
     const retried = await client.verifyChallenge({ challenge_id: challenge.id, code });
     expect(retried).toMatchObject({ ok: true, challenge: { status: 'CHALLENGE_STATUS_APPROVED' } });
+    // Deleted right after the answer, not before it.
+    const deadline = Date.now() + 2_000;
+    while ((await connection.exists(stored)) === 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await connection.exists(stored)).toBe(0);
   });
 

@@ -16,6 +16,12 @@ import { ApplyPushTokenInvalidUseCase } from './apply-push-token-invalid.usecase
 /** Longest wait between two tries of an event postponed by an outage. */
 export const OUTAGE_MAX_DELAY_MS = 30_000;
 const OUTAGE_BASE_DELAY_MS = 1_000;
+/**
+ * About an hour of postponements (at 30 s apart): an "outage" that lasts longer is more likely an
+ * error of ours classified as one (a lock wait, a statement that always runs too long), which
+ * then takes the normal attempts and ends in the final-failure report instead of looping unseen.
+ */
+export const MAX_OUTAGE_POSTPONEMENTS = 120;
 
 /**
  * How long an event waits after its `postponed`-th outage (1 s, 2 s, 4 s … capped at 30 s), with
@@ -66,6 +72,10 @@ export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeAp
       // Every run starts an attempt, a postponed one does not make one: their difference counts
       // the postponements so far, this one included.
       const postponed = Math.max(1, job.attemptsStarted - job.attemptsMade);
+      if (postponed > MAX_OUTAGE_POSTPONEMENTS) {
+        this.logger.error({ err: error, jobId: job.id, eventType: event.type, challengeId: event.challengeId, postponed }, 'event postponed for about an hour of outages: it now uses its attempts');
+        throw error;
+      }
       const delayMs = outageDelay(postponed);
       try {
         await job.moveToDelayed(Date.now() + delayMs, job.token);

@@ -12,6 +12,9 @@ import { DeliveryQueueUnavailableError, OutOfBandDispatcher } from './out-of-ban
 import { LOGGER } from './logger.provider';
 import type { TenantContext } from './tenant-context';
 
+/** How long StartChallenge asks Redis whether a job whose add failed landed after all. */
+const LANDED_CHECK_MS = 500;
+
 export interface NewChallenge {
   purpose: ChallengeEntity['purpose'];
   locale: string;
@@ -112,12 +115,18 @@ export class ChallengeFactory {
     }
   }
 
-  /** Whether a delivery job whose add failed is in its queue all the same; false when Redis cannot say. */
+  /**
+   * Whether a delivery job whose add failed is in its queue all the same; false when Redis cannot
+   * say at once. The add has used most of the caller's deadline already (the command timeout):
+   * the caller must get UNAVAILABLE, not run out its deadline waiting for this answer too.
+   */
   private async landedAfterAll(challenge: ChallengeEntity): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), LANDED_CHECK_MS)));
     try {
-      return await this.dispatcher.isQueued(challenge);
-    } catch {
-      return false;
+      return await Promise.race([this.dispatcher.isQueued(challenge).catch(() => false), giveUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -60,7 +60,8 @@ export class ConfirmEnrollmentUseCase {
       // Thrown after the transaction so the failure it recorded is kept.
       throw new DomainError(DomainErrorCode.InvalidArgument, outcome.message, { field: 'code', reason: 'wrong_code' });
     }
-    if (outcome.spent) await this.codes.spent(outcome.spent);
+    // Not awaited: the confirmation is committed, and a slow Redis must not hold its answer back.
+    if (outcome.spent) void this.codes.spent(outcome.spent);
     return factorView(outcome.factor);
   }
 

@@ -112,7 +112,8 @@ export class VerifyChallengeUseCase {
   }
 
   private async finish(challengeId: string, outcome: Settled): Promise<VerifyResult> {
-    if (!outcome.expired && outcome.ok) await this.codes.spent(outcome.challenge);
+    // Not awaited: the approval is committed, and a slow Redis must not hold its answer back.
+    if (!outcome.expired && outcome.ok) void this.codes.spent(outcome.challenge);
     await this.notifier.publish(challengeId);
     if (outcome.expired) throw failedPrecondition('challenge is no longer pending (expired)');
     return { ok: outcome.ok, challenge: challengeView(outcome.challenge), attemptsRemaining: outcome.challenge.attemptsRemaining };

@@ -1,4 +1,4 @@
-import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Duo's enrollment portal URL is a bearer link (whoever opens it enrolls a device for the Duo
@@ -15,10 +15,14 @@ export class DuoEnrollUrlSealed1733097600000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.addColumn('factors', new TableColumn({ name: 'enroll_url_enc', type: 'text', isNullable: true }));
+    // The sealing runs look for plaintext URLs at every start: through this partial index, not
+    // by walking the whole table (which would also outlast the 3 s statement limit on a big one).
+    await queryRunner.createIndex('factors', new TableIndex({ name: 'idx_factors_legacy_enroll_url', columnNames: ['id'], where: 'enroll_url IS NOT NULL' }));
   }
 
   /** URLs sealed meanwhile do not come back in clear (no keyring here); ConfirmEnrollment fetches new ones. */
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropIndex('factors', 'idx_factors_legacy_enroll_url');
     await queryRunner.dropColumn('factors', 'enroll_url_enc');
   }
 }
