@@ -12,8 +12,9 @@ const HOLD_MS = 1_500;
 /**
  * Two telephony workers share the queue; one is SIGKILLed while Twilio (the tap) sits on its
  * requests. Its jobs stall; after the lock expires (LOCK_DURATION 30 s, stalled check every
- * 15 s) the other worker runs them again. A request the provider had already accepted is sent
- * again: at-least-once delivery. The test counts those duplicates.
+ * 15 s) the other worker runs them again. The killed worker recorded an attempt before each
+ * request, so the rerun first asks Twilio whether it took the message, and sends only what it
+ * did not: no duplicates, where blind resending sent again every message Twilio had accepted.
  */
 describe('a telephony worker killed while holding jobs', () => {
   let stack: Stack;
@@ -32,7 +33,7 @@ describe('a telephony worker killed while holding jobs', () => {
     await stack?.stop();
   });
 
-  it('SIGKILL mid-burst: every challenge is still delivered (stalled-job recovery); duplicates ≤ the jobs it could hold', async () => {
+  it('SIGKILL mid-burst: every challenge is still delivered (stalled-job recovery), none twice', async () => {
     stack.tap.hold(HOLD_MS);
     const numbers = Array.from({ length: CHALLENGES }, () => uniqueUsNumber());
     const challengeIds = await inBatches(numbers, 30, async (number) => {
@@ -72,11 +73,10 @@ describe('a telephony worker killed while holding jobs', () => {
         `(challenges with more than one SMS: ${perNumber.filter((c) => c > 1).length}); queue now ${JSON.stringify(counts)}`,
     );
 
-    // Every message the provider accepted on a cut connection is sent again; so may be one whose
-    // answer reached the worker just before the kill, before it recorded the send. Both are jobs
-    // the worker held, and it holds at most CONCURRENCY.
-    expect(duplicates).toBeGreaterThanOrEqual(held.filter((r) => r.status === 201).length);
-    expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
+    // Messages Twilio accepted on a cut connection (or answered just before the kill) are found
+    // at Twilio by the rerun, not sent again.
+    expect(held.filter((r) => r.status === 201).length).toBeGreaterThan(0); // the case this test is about happened
+    expect(duplicates).toBe(0);
     expect(counts).toMatchObject({ active: 0, failed: 0, waiting: 0, delayed: 0 });
   });
 });
