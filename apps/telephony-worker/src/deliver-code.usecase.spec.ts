@@ -3,7 +3,7 @@ import { Keyring } from '@mfa/crypto';
 import { createLogger } from '@mfa/observability';
 import { JobIds, PermanentProviderError, RetryableProviderError, sealedDeliveryAad, type ChallengeEventJob, type DeliveryJob } from '@mfa/queue';
 import { DeliverCodeCommand } from './deliver-code.command';
-import { DeliverCodeUseCase, EXPIRED_REASON, MAX_UNCONFIRMED_SENDS, RETRIES_EXHAUSTED_REASON } from './deliver-code.usecase';
+import { DeliverCodeUseCase, EXPIRED_REASON, MAX_UNCONFIRMED_SENDS, RETRIES_EXHAUSTED_REASON, UNCONFIRMED_SETTLE_MS } from './deliver-code.usecase';
 import type { DeliveredMarker, SendAttempt, SendAttempts } from './delivered-marker.repository';
 import type { ProviderReceipt } from './providers/provider-receipt';
 import type { SentSmsQuery, SmsMessage, SmsProvider } from './providers/sms.provider';
@@ -38,7 +38,7 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
     find: async (id) => attemptRecords.get(id),
     begin: async (id, at) => {
       const earlier = attemptRecords.get(id);
-      attemptRecords.set(id, { firstAt: earlier?.firstAt ?? at, unconfirmed: (earlier?.unconfirmed ?? 0) + 1 });
+      attemptRecords.set(id, { firstAt: earlier?.firstAt ?? at, lastAt: at, unconfirmed: (earlier?.unconfirmed ?? 0) + 1 });
     },
     release: async (id) => {
       const earlier = attemptRecords.get(id);
@@ -147,7 +147,7 @@ describe('DeliverCodeUseCase', () => {
         throw timedOut();
       });
       await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
-      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, unconfirmed: 1 });
+      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, lastAt: NOW, unconfirmed: 1 });
 
       t.provider.lookup = async () => ({ providerRef: 'SMlate' });
       await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('already-delivered');
@@ -159,7 +159,7 @@ describe('DeliverCodeUseCase', () => {
 
     it('retries later without sending when the lookup itself fails', async () => {
       const t = setup();
-      t.attemptRecords.set('ch1', { firstAt: NOW - 12_000, unconfirmed: 1 });
+      t.attemptRecords.set('ch1', { firstAt: NOW - 12_000, lastAt: NOW - 12_000, unconfirmed: 1 });
       t.provider.lookup = async () => {
         throw new RetryableProviderError('Twilio could not be reached (ECONNRESET)', 'twilio-sms');
       };
@@ -175,7 +175,17 @@ describe('DeliverCodeUseCase', () => {
       for (let i = 0; i < 5; i++) await t.useCase.execute(t.command(t.job())).catch(() => undefined);
       expect(t.sent).toHaveLength(MAX_UNCONFIRMED_SENDS);
       expect(t.lookups.length).toBe(4);
-      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, unconfirmed: MAX_UNCONFIRMED_SENDS });
+      expect(t.attemptRecords.get('ch1')).toEqual({ firstAt: NOW, lastAt: NOW, unconfirmed: MAX_UNCONFIRMED_SENDS });
+    });
+
+    it(`past the cap, sends again once the provider still has nothing ${UNCONFIRMED_SETTLE_MS / 1000} s after the latest request`, async () => {
+      const t = setup();
+      t.attemptRecords.set('ch1', { firstAt: NOW - 120_000, lastAt: NOW - UNCONFIRMED_SETTLE_MS + 1_000, unconfirmed: MAX_UNCONFIRMED_SENDS });
+      await expect(t.useCase.execute(t.command(t.job()))).rejects.toBeInstanceOf(RetryableProviderError);
+      expect(t.sent).toHaveLength(0);
+      t.attemptRecords.set('ch1', { firstAt: NOW - 120_000, lastAt: NOW - UNCONFIRMED_SETTLE_MS, unconfirmed: MAX_UNCONFIRMED_SENDS });
+      await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('sent');
+      expect(t.sent).toHaveLength(1);
     });
 
     it('looks nothing up after a failure that certainly created nothing (429, refused connection)', async () => {

@@ -19,6 +19,12 @@ export const RETRIES_EXHAUSTED_REASON = 'provider unavailable after retries';
  * provider costs the user at most this many copies.
  */
 export const MAX_UNCONFIRMED_SENDS = 2;
+/**
+ * Past the cap, how long after the latest request the provider's lists are trusted to show it:
+ * still nothing there then means the requests never reached the provider (a reset before it, a
+ * worker killed before sending), and the code is sent again rather than never.
+ */
+export const UNCONFIRMED_SETTLE_MS = 60_000;
 /** The provider's clock and second-precision `date_created` against ours. */
 const LOOKUP_CLOCK_SLACK_MS = 5_000;
 /** Provider label of failures that happen before any provider is involved. */
@@ -89,7 +95,7 @@ export class DeliverCodeUseCase {
         this.logger.info({ ...log, maskedTo, providerRef: found.providerRef }, 'an earlier request reached the provider; nothing sent again');
         return 'already-delivered';
       }
-      if (attempt.unconfirmed >= MAX_UNCONFIRMED_SENDS) {
+      if (attempt.unconfirmed >= MAX_UNCONFIRMED_SENDS && this.now() - attempt.lastAt < UNCONFIRMED_SETTLE_MS) {
         this.logger.warn({ ...log, maskedTo, unconfirmed: attempt.unconfirmed }, 'earlier requests not found at the provider yet; looking again later');
         throw new RetryableProviderError('earlier requests are not confirmed by the provider', provider);
       }

@@ -37,6 +37,8 @@ export class RedisDeliveredMarker implements DeliveredMarker {
 export interface SendAttempt {
   /** When the first of them started (ms since epoch): the provider lookup searches from here. */
   firstAt: number;
+  /** When the latest of them started. */
+  lastAt: number;
   /** How many may have reached the provider and are not known to have failed. */
   unconfirmed: number;
 }
@@ -53,7 +55,7 @@ export interface SendAttempts {
   release(challengeId: string, ttlSeconds: number): Promise<void>;
 }
 
-/** `{prefix}:telephony-attempt:{challengeId}` → hash `firstAt`, `unconfirmed`; expires with the challenge. Holds no number or code. */
+/** `{prefix}:telephony-attempt:{challengeId}` → hash `firstAt`, `lastAt`, `unconfirmed`; expires with the challenge. Holds no number or code. */
 export class RedisSendAttempts implements SendAttempts {
   constructor(
     private readonly redis: RedisConnection,
@@ -65,16 +67,17 @@ export class RedisSendAttempts implements SendAttempts {
   }
 
   async find(challengeId: string): Promise<SendAttempt | undefined> {
-    const { firstAt, unconfirmed } = await this.redis.hgetall(this.key(challengeId));
+    const { firstAt, lastAt, unconfirmed } = await this.redis.hgetall(this.key(challengeId));
     const at = Number(firstAt);
     if (firstAt === undefined || !Number.isFinite(at)) return undefined;
-    return { firstAt: at, unconfirmed: Math.max(0, Number(unconfirmed) || 0) };
+    const latest = Number(lastAt);
+    return { firstAt: at, lastAt: Number.isFinite(latest) ? latest : at, unconfirmed: Math.max(0, Number(unconfirmed) || 0) };
   }
 
   async begin(challengeId: string, at: number, ttlSeconds: number): Promise<void> {
     const key = this.key(challengeId);
     // One key, so one slot: a MULTI works on a cluster too. The first attempt's time stays.
-    await execOrThrow(this.redis.multi().hsetnx(key, 'firstAt', String(at)).hincrby(key, 'unconfirmed', 1).expire(key, Math.max(1, ttlSeconds)));
+    await execOrThrow(this.redis.multi().hsetnx(key, 'firstAt', String(at)).hset(key, 'lastAt', String(at)).hincrby(key, 'unconfirmed', 1).expire(key, Math.max(1, ttlSeconds)));
   }
 
   async release(challengeId: string, ttlSeconds: number): Promise<void> {

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /** One request a telephony worker made, as the tap saw it. */
 export interface TappedRequest {
-  /** The form's `To` (empty for fetches). */
+  /** `POST` for a message or call, `GET` for a fetch or a lookup of earlier ones. */
+  method: string;
+  /** The `To` of the form, or of a lookup's query (empty for other fetches). */
   to: string;
   path: string;
   /** Twilio's status code, once the fake answered. */
@@ -64,7 +66,9 @@ export class TwilioTap {
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const entry: TappedRequest = { to: new URLSearchParams(body).get('To') ?? '', path: req.url ?? '', answered: false, aborted: false };
+    const query = new URL(req.url ?? '/', 'http://tap').searchParams;
+    const to = (req.method === 'GET' ? query : new URLSearchParams(body)).get('To') ?? '';
+    const entry: TappedRequest = { method: req.method ?? '', to, path: req.url ?? '', answered: false, aborted: false };
     this.requests.push(entry);
     res.on('close', () => {
       if (!res.writableFinished) entry.aborted = true;

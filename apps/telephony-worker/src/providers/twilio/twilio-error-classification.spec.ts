@@ -103,8 +103,11 @@ describe('classifyTwilioError', () => {
       expect(isOutcomeUnknown(classifyTwilioError(networkError(code), 'twilio-sms'))).toBe(false);
     });
 
-    it('5xx and unexpected failures are unknown; 429 and refusals are not', () => {
-      expect(isOutcomeUnknown(classifyTwilioError(restException(503, 20503), 'twilio-sms'))).toBe(true);
+    it("a gateway's 502/504 and unexpected failures are unknown; Twilio's own 500/503, 429 and refusals are not", () => {
+      expect(isOutcomeUnknown(classifyTwilioError(restException(504, 20504), 'twilio-sms'))).toBe(true);
+      expect(isOutcomeUnknown(classifyTwilioError(restException(502, 20502), 'twilio-sms'))).toBe(true);
+      expect(isOutcomeUnknown(classifyTwilioError(restException(500, 20500), 'twilio-sms'))).toBe(false);
+      expect(isOutcomeUnknown(classifyTwilioError(restException(503, 20503), 'twilio-sms'))).toBe(false);
       expect(isOutcomeUnknown(classifyTwilioError(new TypeError('x'), 'twilio-sms'))).toBe(true);
       expect(isOutcomeUnknown(classifyTwilioError(restException(429, 20429), 'twilio-sms'))).toBe(false);
       expect(isOutcomeUnknown(classifyTwilioError(restException(400, 21211), 'twilio-sms'))).toBe(false);

@@ -73,7 +73,7 @@ export type ClassifiedProviderError = RetryableProviderError | PermanentProvider
  * 429 and 5xx → retryable (429 with its Retry-After); 401 / 20003 → bad credentials; known
  * destination and sender codes → permanent with a human reason; other 4xx → permanent;
  * network failures → retryable. Failures after which Twilio may have accepted the request
- * anyway (network failures once connected, 5xx, anything unexpected) are flagged: see
+ * anyway (network failures once connected, 502/504 from a gateway, anything unexpected) are flagged: see
  * `isOutcomeUnknown`.
  */
 export function classifyTwilioError(error: unknown, provider: string): ClassifiedProviderError {
@@ -89,8 +89,10 @@ export function classifyTwilioError(error: unknown, provider: string): Classifie
       return withDiagnostics(new RetryableProviderError(`Twilio throttled the request (HTTP 429${codeText})`, provider, retryAfterMs), diagnostics);
     }
     if (status >= 500) {
-      // A 5xx may come from a proxy or after Twilio stored the resource.
-      return outcomeUnknown(withDiagnostics(new RetryableProviderError(`Twilio answered HTTP ${status}${codeText}`, provider), diagnostics));
+      // Twilio's own error answer (500, 503) says the message was not created. A 502 or 504 comes
+      // from a gateway in between, which may have passed the request on before it gave up.
+      const error = withDiagnostics(new RetryableProviderError(`Twilio answered HTTP ${status}${codeText}`, provider), diagnostics);
+      return status === 502 || status === 504 ? outcomeUnknown(error) : error;
     }
     if (status === 401) return withDiagnostics(new PermanentProviderError('Twilio rejected the account credentials', provider), diagnostics);
     const known = code === undefined ? undefined : PERMANENT_REASONS.get(code);
