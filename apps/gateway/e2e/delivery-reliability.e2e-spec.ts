@@ -3,22 +3,16 @@ import { Queue } from 'bullmq';
 import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, JobProducer, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
-import { createTestDatabase, TcpProxy, type TestDatabase, type TestDriver } from '@mfa/testing';
+import { createTestDatabase, eventually, TcpProxy, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
 import { ApplyDeliveryOutcomeUseCase } from '../src/events/apply-delivery-outcome.usecase';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** `eventually` for probes that fail while the database is down: a failure is "not yet". */
+const eventuallyThrough = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> =>
+  eventually(what, () => probe().catch(() => undefined), timeoutMs);
 
 interface Fixture {
   gateway: RunningGateway;
@@ -52,7 +46,7 @@ async function startFixture(driver: TestDriver, database?: TestDatabase, env: Re
 }
 
 async function deliveredCode(f: Fixture, challengeId: string): Promise<DeliveryContent> {
-  const job = await eventually(`the delivery job of ${challengeId}`, async () => (await f.telephony.getJob(JobIds.delivery(challengeId))) ?? undefined);
+  const job = await eventuallyThrough(`the delivery job of ${challengeId}`, async () => (await f.telephony.getJob(JobIds.delivery(challengeId))) ?? undefined);
   return JSON.parse(f.gateway.config.keyring.decryptText(parseDeliveryJob(job.data).sealed, sealedDeliveryAad(challengeId))) as DeliveryContent;
 }
 
@@ -63,7 +57,7 @@ async function activeSmsFactor(f: Fixture, userId: string, phone: string): Promi
 }
 
 function challengeWhere(f: Fixture, id: string, predicate: (c: Challenge) => boolean, timeoutMs?: number): Promise<Challenge> {
-  return eventually(`challenge ${id}`, async () => {
+  return eventuallyThrough(`challenge ${id}`, async () => {
     const challenge = await f.client.getChallenge({ challenge_id: id });
     return predicate(challenge) ? challenge : undefined;
   }, timeoutMs);
@@ -95,7 +89,7 @@ describe('delivery outcomes survive a database outage longer than their attempts
     // A budget of 2 attempts: spent twice over if the outage counted against it.
     const jobId = JobIds.sent(challenge.id);
     await f.events.add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio', providerRef: 'SM9' }, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 50 } });
-    const postponed = await eventually('four tries of the event', async () => {
+    const postponed = await eventuallyThrough('four tries of the event', async () => {
       const job = await f.events.getJob(jobId);
       return job && job.attemptsStarted >= 4 ? job : undefined;
     }, 20_000);
@@ -115,7 +109,7 @@ describe('delivery outcomes survive a database outage longer than their attempts
     try {
       const jobId = JobIds.sent(challenge.id);
       await f.events.add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio' }, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 50 } });
-      const failed = await eventually('the event to fail', async () => {
+      const failed = await eventuallyThrough('the event to fail', async () => {
         const job = await f.events.getJob(jobId);
         return job && (await job.getState()) === 'failed' ? job : undefined;
       });

@@ -1,3 +1,4 @@
+export { eventually } from './eventually';
 export { freePort } from './free-port';
 export { base32Decode, hotp, totp } from './reference-totp';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase, type TestDriver } from './test-database';

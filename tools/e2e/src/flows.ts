@@ -3,6 +3,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import type { MfaClient } from '@mfa/client';
 import type { Challenge, Factor } from '@mfa/contracts';
 import type { ReceivedCall, ReceivedMail, ReceivedMessage } from '@mfa/fakes';
+import { eventually } from '@mfa/testing';
 import type { Stack } from './stack';
 
 /** What a person reads off the phone or the mail: the first run of 6–8 digits. */
@@ -48,16 +49,7 @@ function unique(draw: () => string): string {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(what: string | (() => string), probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(everyMs);
-  }
-}
+export { eventually };
 
 export function challengeWhere(client: MfaClient, id: string, predicate: (c: Challenge) => boolean, timeoutMs = 15_000): Promise<Challenge> {
   let last: Challenge | undefined;
