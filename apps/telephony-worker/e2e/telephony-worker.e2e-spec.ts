@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
+import twilio from 'twilio';
 import { Keyring } from '@mfa/crypto';
-import { TwilioFake } from '@mfa/fakes';
+import { RedirectingRequestClient, TwilioFake } from '@mfa/fakes';
 import {
   createBullConnection,
   DEFAULT_JOB_OPTIONS,
@@ -20,10 +21,14 @@ import { TELEPHONY_DEFAULT_CONCURRENCY, TELEPHONY_WORKER_NAME, createTelephonyWo
 
 /**
  * The worker in-process against the real Redis and the loopback Twilio fake, reached through the
- * real twilio SDK (TWILIO_API_BASE_URL), exactly as `npm start` wires it.
+ * real twilio SDK (TWILIO_API_BASE_URL), exactly as `npm start` wires it, but for a shorter
+ * request timeout (the last block: Twilio accepting, then answering after it).
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FROM = '+15005550006';
+/** The worker's request timeout here: short, so a Twilio that answers later (SLOW_MS) is quick to test. */
+const TWILIO_TIMEOUT_MS = 2_000;
+const SLOW_MS = 3_000;
 const runId = randomBytes(4).toString('hex');
 const prefix = `{mfa-test-${runId}}`;
 const keySpec = Keyring.generateSpec('e2e');
@@ -112,7 +117,7 @@ beforeAll(async () => {
     TWILIO_FROM_NUMBER: FROM,
     TWILIO_API_BASE_URL: fake.url,
   };
-  worker = await startWorker(createTelephonyWorker(env), loadWorkerConfig(TELEPHONY_WORKER_NAME, TELEPHONY_DEFAULT_CONCURRENCY, env), '127.0.0.1');
+  worker = await startWorker(createTelephonyWorker(env, { twilioTimeoutMs: TWILIO_TIMEOUT_MS }), loadWorkerConfig(TELEPHONY_WORKER_NAME, TELEPHONY_DEFAULT_CONCURRENCY, env), '127.0.0.1');
   baseUrl = `http://127.0.0.1:${(worker.app.getHttpServer().address() as AddressInfo).port}`;
   connection = createBullConnection(REDIS_URL);
   producer = new JobProducer(connection, prefix);
@@ -300,5 +305,72 @@ describe('telephony worker', () => {
     expect(sample('mfa_provider_requests_total', 'provider="twilio-voice",outcome="ok"')).toBe(2);
     expect(text).toContain('mfa_provider_request_duration_seconds_bucket{');
     expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('telephony worker when Twilio answers after the request timeout', () => {
+  afterEach(() => fake.reset()); // no slow answer or fault left for a later test
+
+  it('sends the SMS once and reports it sent, with the SID of the late-accepted message', async () => {
+    fake.answerSlowly(10, SLOW_MS); // every create stays slow: a resend would time out again
+    const delivery = newDelivery();
+    await producer.add(QueueName.Telephony, delivery.jobId, delivery.payload);
+
+    const event = await eventOf(JobIds.sent(delivery.challengeId));
+    await jobState(delivery.jobId, 'completed');
+    const job = (await telephony.getJob(delivery.jobId))!;
+    const messages = fake.messages.filter((m) => m.to === delivery.to);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.body).toContain(delivery.code);
+    expect(event).toEqual({ v: 1, type: 'delivery.sent', challengeId: delivery.challengeId, provider: 'twilio-sms', providerRef: messages[0]?.sid });
+    expect(job.attemptsMade).toBeGreaterThanOrEqual(1); // the timed-out try counted as a retry
+    expect(await connection.get(`${prefix}:delivered:${delivery.challengeId}`)).toBe(messages[0]?.sid);
+    await sleep(SLOW_MS); // the late answer arrives; nothing more is sent
+    expect(fake.messages.filter((m) => m.to === delivery.to)).toHaveLength(1);
+    expect(await events.getJob(JobIds.failed(delivery.challengeId))).toBeUndefined();
+  });
+
+  it('places the call once', async () => {
+    fake.answerSlowly(10, SLOW_MS);
+    const delivery = newDelivery({ channel: 'voice' });
+    await producer.add(QueueName.Telephony, delivery.jobId, delivery.payload);
+
+    const event = await eventOf(JobIds.sent(delivery.challengeId));
+    await jobState(delivery.jobId, 'completed');
+    const calls = fake.calls.filter((c) => c.to === delivery.to);
+    expect(calls).toHaveLength(1);
+    expect(event).toMatchObject({ type: 'delivery.sent', provider: 'twilio-voice', providerRef: calls[0]?.sid });
+  });
+
+  it('retries the lookup when it fails instead of sending again', async () => {
+    fake.answerSlowly(1, SLOW_MS);
+    // The request after the accepted create is the retry's lookup: it fails once.
+    const off = fake.onMessage(() => fake.failNext(1, 'server_error'));
+    const delivery = newDelivery();
+    await producer.add(QueueName.Telephony, delivery.jobId, delivery.payload);
+
+    const event = await eventOf(JobIds.sent(delivery.challengeId));
+    off();
+    await jobState(delivery.jobId, 'completed');
+    const job = (await telephony.getJob(delivery.jobId))!;
+    const messages = fake.messages.filter((m) => m.to === delivery.to);
+    expect(messages).toHaveLength(1);
+    expect(event).toMatchObject({ type: 'delivery.sent', providerRef: messages[0]?.sid });
+    expect(job.attemptsMade).toBeGreaterThanOrEqual(2);
+  });
+
+  it('after a worker died mid-request (attempt recorded, no answer), finds the message instead of resending', async () => {
+    const delivery = newDelivery();
+    // What the dead worker left: its attempt record, and the message Twilio accepted.
+    const sdk = twilio(fake.accountSid, fake.authToken, { autoRetry: false, httpClient: new RedirectingRequestClient(fake.url, { autoRetry: false }) });
+    const startedAt = Date.now();
+    const accepted = await sdk.messages.create({ to: delivery.to, from: FROM, body: `Your Acme verification code is ${delivery.code}.` });
+    await connection.hset(`${prefix}:telephony-attempt:${delivery.challengeId}`, { firstAt: String(startedAt), lastAt: String(startedAt), unconfirmed: '1' });
+    await producer.add(QueueName.Telephony, delivery.jobId, delivery.payload);
+
+    const event = await eventOf(JobIds.sent(delivery.challengeId));
+    await jobState(delivery.jobId, 'completed');
+    expect(event).toMatchObject({ type: 'delivery.sent', providerRef: accepted.sid });
+    expect(fake.messages.filter((m) => m.to === delivery.to)).toHaveLength(1);
   });
 });
