@@ -1,5 +1,6 @@
 export { Database } from './database';
 export { DatabaseUrlError, dataSourceOptionsFromUrl, type DatabaseDriver } from './database-url';
+export { LockWaitTimeoutError } from './keyed-mutex';
 export { ApiKeyEntity } from './entities/api-key.entity';
 export { AuditEventEntity } from './entities/audit-event.entity';
 export { ChallengeEntity, type ChallengeContextRecord } from './entities/challenge.entity';

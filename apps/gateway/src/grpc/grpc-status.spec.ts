@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { DatabaseError } from 'pg';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { DomainError, DomainErrorCode } from '@mfa/domain';
+import { LockWaitTimeoutError } from '@mfa/persistence';
 import { isInfrastructureOutage, toGrpcError } from './grpc-status';
 
 /** pg's error for a server reply, as pg-protocol builds it. */
@@ -49,8 +50,7 @@ describe('isInfrastructureOutage', () => {
   });
 
   it('recognises a call that gave up waiting for a stuck call of the same user', () => {
-    // The class lives in @mfa/persistence (keyed-mutex.ts); matched by name, as it is not exported.
-    const error = Object.assign(new Error('waited over 3000 ms for an earlier call on the same key'), { name: 'LockWaitTimeoutError' });
+    const error = new LockWaitTimeoutError('waited over 3000 ms for an earlier call on the same key');
     expect(isInfrastructureOutage(error)).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { assertUnreachable, DomainError, DomainErrorCode } from '@mfa/domain';
+import { LockWaitTimeoutError } from '@mfa/persistence';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isRedisNotServingYet } from '../services/redis-availability';
 
@@ -77,7 +78,7 @@ export function isInfrastructureOutage(error: unknown): boolean {
 }
 
 function isConnectionError(error: object): boolean {
-  if (error instanceof QueryRunnerAlreadyReleasedError || (error as { name?: unknown }).name === 'LockWaitTimeoutError') return true;
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof LockWaitTimeoutError) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (OUTAGE_CODES.has(code) || OUTAGE_SQLSTATE.test(code))) return true;
   return OUTAGE_MESSAGE.test(String((error as { message?: unknown }).message ?? ''));
