@@ -83,13 +83,7 @@ export class FactorRepository {
 
   /** Factors still holding a Duo portal URL in clear (`enroll_url`), in pages by id. */
   pageWithLegacyEnrollUrl(afterId: string, limit: number): Promise<FactorEntity[]> {
-    return this.manager
-      .createQueryBuilder(FactorEntity, 'f')
-      .where('f.id > :afterId', { afterId })
-      .andWhere('f.enroll_url IS NOT NULL')
-      .orderBy('f.id', 'ASC')
-      .limit(limit)
-      .getMany();
+    return this.pageWhere('f.enroll_url IS NOT NULL', afterId, limit);
   }
 
   /**
@@ -133,12 +127,11 @@ export class FactorRepository {
 
   /** Every factor holding an encrypted value, in pages, for key rotation. */
   pageWithSecrets(afterId: string, limit: number): Promise<FactorEntity[]> {
-    return this.manager
-      .createQueryBuilder(FactorEntity, 'f')
-      .where('f.id > :afterId', { afterId })
-      .andWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL OR f.push_token_enc IS NOT NULL OR f.enroll_url_enc IS NOT NULL)')
-      .orderBy('f.id', 'ASC')
-      .limit(limit)
-      .getMany();
+    return this.pageWhere('(f.secret_enc IS NOT NULL OR f.destination_enc IS NOT NULL OR f.push_token_enc IS NOT NULL OR f.enroll_url_enc IS NOT NULL)', afterId, limit);
+  }
+
+  /** Factors matching `condition` (SQL on alias `f`), `limit` at a time, in id order after `afterId`. */
+  private pageWhere(condition: string, afterId: string, limit: number): Promise<FactorEntity[]> {
+    return this.manager.createQueryBuilder(FactorEntity, 'f').where('f.id > :afterId', { afterId }).andWhere(condition).orderBy('f.id', 'ASC').limit(limit).getMany();
   }
 }
