@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { assertUnreachable, DomainError, DomainErrorCode, TOTP_DIGITS } from '@mfa/domain';
+import { assertUnreachable, DomainError, DomainErrorCode, isOutOfBand, TOTP_DIGITS } from '@mfa/domain';
 import type { ChallengeEntity, FactorEntity } from '@mfa/persistence';
 import { OtpCodeStore } from '@mfa/queue';
 import { viaRedis } from './redis-availability';
@@ -49,6 +49,6 @@ export class CodeChecker {
    * challenge is no longer pending, so the code can never be accepted again, and it expires anyway.
    */
   async spent(challenge: Pick<ChallengeEntity, 'id' | 'type'>): Promise<void> {
-    if (challenge.type === 'SMS' || challenge.type === 'VOICE' || challenge.type === 'EMAIL') await this.otpCodes.discard(challenge.id).catch(() => undefined);
+    if (isOutOfBand(challenge.type)) await this.otpCodes.discard(challenge.id).catch(() => undefined);
   }
 }
