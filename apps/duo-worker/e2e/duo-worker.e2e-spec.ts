@@ -17,7 +17,7 @@ import {
   type DuoPreauthResult,
   type RedisConnection,
 } from '@mfa/queue';
-import { redisContents } from '@mfa/testing';
+import { eventually, redisContents } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { DuoAuthClient } from '../src/providers/duo/duo-auth-client';
 import { createDuoWorker, DUO_DEFAULT_CONCURRENCY, DUO_WORKER_NAME } from '../src/duo.worker';
@@ -74,15 +74,7 @@ function authJob(username: string, overrides: Partial<Extract<DuoJob, { kind: 'a
   return { challengeId, jobId: JobIds.duoAuth(challengeId), payload };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => eventually(what, probe, timeoutMs);
 
 const resultOf = (challengeId: string): Promise<ChallengeEventJob> =>
   waitFor(`duo.result of ${challengeId}`, async () => (await events.getJob(JobIds.duoResult(challengeId)))?.data as ChallengeEventJob | undefined);

@@ -15,7 +15,7 @@ import {
   type DeliveryJob,
   type RedisConnection,
 } from '@mfa/queue';
-import { redisContents } from '@mfa/testing';
+import { eventually, redisContents } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { TELEPHONY_DEFAULT_CONCURRENCY, TELEPHONY_WORKER_NAME, createTelephonyWorker } from '../src/telephony.worker';
 
@@ -78,15 +78,7 @@ async function enqueue(delivery: Delivery): Promise<void> {
   await producer.add(QueueName.Telephony, delivery.jobId, delivery.payload);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => eventually(what, probe, timeoutMs);
 
 const eventOf = (jobId: string): Promise<ChallengeEventJob> =>
   waitFor(`event ${jobId}`, async () => (await events.getJob(jobId))?.data as ChallengeEventJob | undefined);
