@@ -308,7 +308,7 @@ export class DuoFake {
   /** Waits until the user "answers" or `limitMs` passes, the client hangs up, or the fake stops. */
   private hold(req: IncomingMessage, tx: DuoTransaction, limitMs: number): Promise<void> {
     const answersIn = tx.behaviour === 'allow' || tx.behaviour === 'deny' ? Math.max(0, tx.createdAt + this.answerDelayMs - Date.now()) : Infinity;
-    const waitMs = Math.min(limitMs, answersIn);
+    const due = Date.now() + Math.min(limitMs, answersIn);
     return new Promise<void>((resolve) => {
       const release = (): void => {
         clearTimeout(timer);
@@ -316,7 +316,14 @@ export class DuoFake {
         this.holds.delete(release);
         resolve();
       };
-      const timer = setTimeout(release, waitMs);
+      // A timer may fire a little before Date.now() reaches `due` (it counts from the event loop's
+      // cached time): waking early would answer "waiting" for a user who answers at `due`.
+      const wake = (): void => {
+        const left = due - Date.now();
+        if (left > 0) timer = setTimeout(wake, left);
+        else release();
+      };
+      let timer = setTimeout(wake, due - Date.now());
       req.socket.once('close', release);
       this.holds.add(release);
     });
