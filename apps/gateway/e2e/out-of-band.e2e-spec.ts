@@ -261,6 +261,45 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(seen[seen.length - 1]).toBe('CHALLENGE_STATUS_APPROVED/DELIVERY_STATUS_SENT');
   });
 
+  /** The statuses a WatchChallenge stream sent, once it ended; fails if it is still open after `withinMs`. */
+  function watchUntilEnd(challengeId: string, withinMs: number): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      const stream = client.watchChallenge({ challenge_id: challengeId });
+      const timer = setTimeout(() => {
+        stream.cancel();
+        reject(new Error(`watch of ${challengeId} still open after ${withinMs} ms, saw ${seen.join(', ')}`));
+      }, withinMs);
+      stream.on('data', (c: Challenge) => seen.push(c.status));
+      stream.on('end', () => {
+        clearTimeout(timer);
+        resolve(seen);
+      });
+      stream.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
+  // Watchers are told of a change (Redis pub/sub); their safety poll runs every 5 s, so a watch that
+  // ends within 2 s heard it.
+  it('tells the watchers of an ownership check at once when ConfirmEnrollment approves it, or a re-enrollment replaces it', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550166' });
+    const code = (await deliveredCode(telephony(), enrollment.challenge_id)).code;
+    await challengeWhere(enrollment.challenge_id, (c) => c.status === 'CHALLENGE_STATUS_PENDING');
+    const approved = watchUntilEnd(enrollment.challenge_id, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await client.confirmEnrollment({ user_id: 'wanda', factor_id: enrollment.factor.id, code });
+    expect((await approved).at(-1)).toBe('CHALLENGE_STATUS_APPROVED');
+
+    const first = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
+    const canceled = watchUntilEnd(first.challenge_id, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
+    expect((await canceled).at(-1)).toBe('CHALLENGE_STATUS_CANCELED');
+  });
+
   it('keeps no plaintext code or phone number in Redis', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'zed', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
     const content = await deliveredCode(telephony(), enrollment.challenge_id);

@@ -60,8 +60,12 @@ export class ConfirmEnrollmentUseCase {
       // Thrown after the transaction so the failure it recorded is kept.
       throw new DomainError(DomainErrorCode.InvalidArgument, outcome.message, { field: 'code', reason: 'wrong_code' });
     }
-    // Not awaited: the confirmation is committed, and a slow Redis must not hold its answer back.
-    if (outcome.spent) void this.codes.spent(outcome.spent);
+    if (outcome.spent) {
+      // Not awaited: the confirmation is committed, and a slow Redis must not hold its answer back.
+      void this.codes.spent(outcome.spent);
+      // The ownership check is APPROVED now: its watchers hear it at once, not at their next poll.
+      await this.notifier.publish(outcome.spent.id);
+    }
     return factorView(outcome.factor);
   }
 

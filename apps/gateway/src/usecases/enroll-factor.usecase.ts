@@ -20,6 +20,7 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { ChallengeFactory } from '../services/challenge-factory.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
+import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
 import { DuoFactorService } from '../services/duo-factor.service';
 import { assertCountryAllowed, destinationIdentity, type Destination } from '../services/destination';
@@ -78,6 +79,7 @@ export class EnrollFactorUseCase {
     private readonly totp: TotpService,
     private readonly challenges: ChallengeFactory,
     private readonly lifecycle: ChallengeLifecycle,
+    private readonly notifier: ChallengeNotifier,
     private readonly rateLimiter: SendRateLimiter,
     private readonly duoFactors: DuoFactorService,
     private readonly clock: Clock,
@@ -199,22 +201,27 @@ export class EnrollFactorUseCase {
     factor.destinationEnc = this.keyring.encrypt(destination.address, factorDestinationAad(factor.id));
     factor.destinationIndex = blindIndex(this.keyring, identity);
 
-    const challenge = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
+    const { challenge, replacedCheck } = await this.database.withUserLock(tenant.tenantId, command.userId, async (manager) => {
       const factors = new FactorRepository(manager);
       const existing = await factors.findByDestination(tenant.tenantId, command.userId, type, blindIndexes(this.keyring, identity));
       if (existing?.status === 'ACTIVE') throw new DomainError(DomainErrorCode.AlreadyExists, `this ${ADDRESS_NAME[type]} is already enrolled for the user`);
+      let replacedCheck: string | undefined;
       if (existing) {
         // An unconfirmed or failed enrollment of the same address: the new one replaces it.
         const stale = await new ChallengeRepository(manager).findPendingEnrollment(existing.id);
         if (stale) await this.lifecycle.settle(manager, stale, { type: 'cancel' }, now);
+        replacedCheck = stale?.id;
         await factors.delete(existing.id);
       }
       await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
       await this.rateLimiter.consume(tenant.tenantId, command.userId, factor.destinationIndex!);
       await factors.insert(factor);
       await new AuditRepository(manager).append({ tenantId: tenant.tenantId, userId: command.userId, type: AuditEventType.FactorEnrolled, factorId: factor.id, details: { type } }, now);
-      return this.challenges.create(manager, tenant, factor, { purpose: 'enrollment', locale: command.locale, idempotencyKey: '', context: null }, now);
+      const created = await this.challenges.create(manager, tenant, factor, { purpose: 'enrollment', locale: command.locale, idempotencyKey: '', context: null }, now);
+      return { challenge: created, replacedCheck };
     });
+    // The replaced enrollment's check is CANCELED: its watchers hear it at once, not at their next poll.
+    if (replacedCheck) await this.notifier.publish(replacedCheck);
     await this.challenges.dispatch(challenge, factor);
     return { factor: factorView(factor), challengeId: challenge.id };
   }
