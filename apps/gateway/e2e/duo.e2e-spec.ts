@@ -6,6 +6,7 @@ import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-h
 import { createDuoWorker } from '../../duo-worker/src/duo.worker';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
+import { watchChallenge } from './watch-stream';
 
 /** DUO factors through the real duo worker and its Duo Auth API client, against the loopback Duo. */
 describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
@@ -30,13 +31,9 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
   });
 
   async function settled(challengeId: string): Promise<Challenge> {
-    return new Promise((resolve, reject) => {
-      let last: Challenge | undefined;
-      const stream = client.watchChallenge({ challenge_id: challengeId });
-      stream.on('data', (c: Challenge) => (last = c));
-      stream.on('end', () => (last ? resolve(last) : reject(new Error('no state'))));
-      stream.on('error', reject);
-    });
+    const last = (await watchChallenge(client, challengeId).ended).at(-1);
+    if (!last) throw new Error('no state');
+    return last;
   }
 
   it('enrolls by preauth: auth → ACTIVE, enroll → PENDING with the portal, deny → FAILED', async () => {

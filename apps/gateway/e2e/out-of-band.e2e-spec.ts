@@ -9,6 +9,7 @@ import { AttemptRecorder } from '../src/services/attempt-recorder.service';
 import { DeliveryRelay, DISPATCH_GRACE_MS } from '../src/services/delivery-relay.service';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
+import { watchChallenge } from './watch-stream';
 
 /**
  * Out-of-band factors through the real queue: gateway → otp worker (in process) → the delivery
@@ -243,44 +244,17 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     const enrollment = await client.enrollFactor({ user_id: 'walt', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550144' });
     await client.confirmEnrollment({ user_id: 'walt', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
     const challenge = await client.startChallenge({ user_id: 'walt' });
-    const seen: string[] = [];
-    const ended = new Promise<void>((resolve, reject) => {
-      const stream = client.watchChallenge({ challenge_id: challenge.id });
-      stream.on('data', (c: Challenge) => seen.push(`${c.status}/${c.delivery}`));
-      stream.on('end', () => resolve());
-      stream.on('error', (e) => reject(e));
-    });
+    const { ended } = watchChallenge(client, challenge.id);
     const code = (await deliveredCode(telephony(), challenge.id)).code;
     await new Promise((resolve) => setTimeout(resolve, 200));
     await events().add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio' }, { jobId: JobIds.sent(challenge.id) });
     await challengeWhere(challenge.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT');
     await client.verifyChallenge({ challenge_id: challenge.id, code });
-    await ended;
+    const seen = (await ended).map((c) => `${c.status}/${c.delivery}`);
     expect(seen[0]).toBe('CHALLENGE_STATUS_PENDING/DELIVERY_STATUS_QUEUED');
     expect(seen).toContain('CHALLENGE_STATUS_PENDING/DELIVERY_STATUS_SENT');
     expect(seen[seen.length - 1]).toBe('CHALLENGE_STATUS_APPROVED/DELIVERY_STATUS_SENT');
   });
-
-  /** The statuses a WatchChallenge stream sent, once it ended; fails if it is still open after `withinMs`. */
-  function watchUntilEnd(challengeId: string, withinMs: number): Promise<string[]> {
-    return new Promise<string[]>((resolve, reject) => {
-      const seen: string[] = [];
-      const stream = client.watchChallenge({ challenge_id: challengeId });
-      const timer = setTimeout(() => {
-        stream.cancel();
-        reject(new Error(`watch of ${challengeId} still open after ${withinMs} ms, saw ${seen.join(', ')}`));
-      }, withinMs);
-      stream.on('data', (c: Challenge) => seen.push(c.status));
-      stream.on('end', () => {
-        clearTimeout(timer);
-        resolve(seen);
-      });
-      stream.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
-  }
 
   // Watchers are told of a change (Redis pub/sub); their safety poll runs every 5 s, so a watch that
   // ends within 2 s heard it.
@@ -288,16 +262,16 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     const enrollment = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550166' });
     const code = (await deliveredCode(telephony(), enrollment.challenge_id)).code;
     await challengeWhere(enrollment.challenge_id, (c) => c.status === 'CHALLENGE_STATUS_PENDING');
-    const approved = watchUntilEnd(enrollment.challenge_id, 2_000);
+    const approved = watchChallenge(client, enrollment.challenge_id, 2_000).ended;
     await new Promise((resolve) => setTimeout(resolve, 200));
     await client.confirmEnrollment({ user_id: 'wanda', factor_id: enrollment.factor.id, code });
-    expect((await approved).at(-1)).toBe('CHALLENGE_STATUS_APPROVED');
+    expect((await approved).at(-1)?.status).toBe('CHALLENGE_STATUS_APPROVED');
 
     const first = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
-    const canceled = watchUntilEnd(first.challenge_id, 2_000);
+    const canceled = watchChallenge(client, first.challenge_id, 2_000).ended;
     await new Promise((resolve) => setTimeout(resolve, 200));
     await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
-    expect((await canceled).at(-1)).toBe('CHALLENGE_STATUS_CANCELED');
+    expect((await canceled).at(-1)?.status).toBe('CHALLENGE_STATUS_CANCELED');
   });
 
   it('keeps no plaintext code or phone number in Redis', async () => {

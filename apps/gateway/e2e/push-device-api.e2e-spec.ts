@@ -2,10 +2,10 @@ import { status } from '@grpc/grpc-js';
 import { generateKeyPairSync } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { MfaClient } from '@mfa/client';
-import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, parsePushJob, QueueName, sealedPushTokenAad } from '@mfa/queue';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
+import { watchChallenge } from './watch-stream';
 import { TestDevice } from './test-device';
 
 describe.each(['sqlite', 'postgres'] as const)('push factors and the device API (%s)', (driver) => {
@@ -66,13 +66,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     expect(challenge).toMatchObject({ type: 'FACTOR_TYPE_PUSH', status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
     expect(challenge.binding_code).toMatch(/^\d{2}$/);
 
-    const seen: string[] = [];
-    const watched = new Promise<void>((resolve, reject) => {
-      const stream = client.watchChallenge({ challenge_id: challenge.id });
-      stream.on('data', (c: Challenge) => seen.push(c.status));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
+    const watched = watchChallenge(client, challenge.id).ended;
 
     const pending = await device.request('GET', '/device/v1/challenges?status=pending');
     expect(pending.status).toBe(200);
@@ -84,7 +78,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
 
     const approved = await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code });
     expect(approved).toEqual({ status: 200, body: { status: 'APPROVED' } });
-    await watched;
+    const seen = (await watched).map((c) => c.status);
     expect(seen).toEqual(['CHALLENGE_STATUS_PENDING', 'CHALLENGE_STATUS_APPROVED']);
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: true });
     // Reported once: a replayed VerifyChallenge completes no second login.

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import type { MfaClient } from '@mfa/client';
-import type { Challenge } from '@mfa/contracts';
 import { createBullConnection, JobIds, parseDeliveryJob, QueueName, sealedDeliveryAad, type DeliveryContent } from '@mfa/queue';
 import { startRedisCluster, type TestRedisCluster } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
 import { loadGatewayConfig } from '../src/config/gateway-config';
 import { startGateway, type RunningGateway } from './gateway-harness';
+import { watchChallenge } from './watch-stream';
 
 /**
  * The gateway and the otp worker on a three-master Redis Cluster (`REDIS_URL=redis-cluster://…`):
@@ -62,13 +62,7 @@ describe('on a Redis Cluster', () => {
     await client.confirmEnrollment({ user_id: 'clara', factor_id: enrollment.factor.id, code: (await deliveredCode(enrollment.challenge_id)).code });
 
     const started = await client.startChallenge({ user_id: 'clara' });
-    const seen: Challenge[] = [];
-    const watching = new Promise<void>((resolve, reject) => {
-      const stream = client.watchChallenge({ challenge_id: started.id });
-      stream.on('data', (challenge: Challenge) => seen.push(challenge));
-      stream.on('end', () => resolve());
-      stream.on('error', reject);
-    });
+    const { ended: watching } = watchChallenge(client, started.id);
     const code = await deliveredCode(started.id);
     await events.add(QueueName.Events, { v: 1, type: 'delivery.sent', challengeId: started.id, provider: 'twilio', providerRef: 'SM1' }, { jobId: JobIds.sent(started.id) });
     const deadline = Date.now() + 10_000;
@@ -77,7 +71,7 @@ describe('on a Redis Cluster', () => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect((await client.verifyChallenge({ challenge_id: started.id, code: code.code })).ok).toBe(true);
-    await watching;
+    const seen = await watching;
     expect(seen.at(-1)?.status).toBe('CHALLENGE_STATUS_APPROVED');
   });
 });
