@@ -55,17 +55,15 @@ export class ConfirmEnrollmentUseCase {
       if (isOutOfBand(factor.type)) return this.confirmOutOfBand(manager, tenant, factor, state, command.code, now);
       throw failedPrecondition("PUSH factors are confirmed when the authenticator app enrolls with its ticket");
     });
+    // The ownership check changed either way (an attempt used, or APPROVED): its watchers hear it at once, not at their next poll.
+    const check = outcome.ok ? outcome.spent?.id : outcome.challengeId;
+    if (check) await this.notifier.publish(check);
     if (!outcome.ok) {
-      if (outcome.challengeId) await this.notifier.publish(outcome.challengeId);
       // Thrown after the transaction so the failure it recorded is kept.
       throw new DomainError(DomainErrorCode.InvalidArgument, outcome.message, { field: 'code', reason: 'wrong_code' });
     }
-    if (outcome.spent) {
-      // Not awaited: the confirmation is committed, and a slow Redis must not hold its answer back.
-      void this.codes.spent(outcome.spent);
-      // The ownership check is APPROVED now: its watchers hear it at once, not at their next poll.
-      await this.notifier.publish(outcome.spent.id);
-    }
+    // Not awaited: the confirmation is committed, and a slow Redis must not hold its answer back.
+    if (outcome.spent) void this.codes.spent(outcome.spent);
     return factorView(outcome.factor);
   }
 
