@@ -307,8 +307,8 @@ export class DuoFake {
 
   /** Waits until the user "answers" or `limitMs` passes, the client hangs up, or the fake stops. */
   private hold(req: IncomingMessage, tx: DuoTransaction, limitMs: number): Promise<void> {
-    const answersIn = tx.behaviour === 'allow' || tx.behaviour === 'deny' ? Math.max(0, tx.createdAt + this.answerDelayMs - Date.now()) : Infinity;
-    const due = Date.now() + Math.min(limitMs, answersIn);
+    const answersAt = tx.behaviour === 'allow' || tx.behaviour === 'deny' ? tx.createdAt + this.answerDelayMs : Infinity;
+    const due = Math.min(Date.now() + limitMs, answersAt);
     return new Promise<void>((resolve) => {
       const release = (): void => {
         clearTimeout(timer);
