@@ -5,6 +5,7 @@ import { Keyring } from '@mfa/crypto';
 import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
 import {
   createBullConnection,
+  DUO_AUTH_PRIORITY,
   JobIds,
   JobProducer,
   QueueName,
@@ -153,8 +154,8 @@ afterAll(async () => {
 });
 
 describe('duo worker', () => {
-  it('runs 32 jobs at a time unless WORKER_CONCURRENCY says otherwise', () => {
-    expect(worker.context.config.concurrency).toBe(32);
+  it('runs 128 jobs at a time unless WORKER_CONCURRENCY says otherwise', () => {
+    expect(worker.context.config.concurrency).toBe(128);
   });
 
   it('preauth returns Duo’s answer to the waiting gateway: auth, enroll with the portal URL sealed to the job, deny', async () => {
@@ -284,6 +285,33 @@ describe('duo worker', () => {
     expect(sample('mfa_provider_requests_total', 'provider="duo",outcome="retryable"')).toBe(1);
     expect(sample('mfa_provider_requests_total', 'provider="duo",outcome="permanent"')).toBe(2);
     expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+  });
+
+  it('keeps a slot for passcode checks however many pushes wait on their users; a push past its share waits its turn', async () => {
+    await worker.close();
+    const small = { ...env, WORKER_CONCURRENCY: '2' }; // one slot for auths, one kept for questions
+    worker = await startWorker(createDuoWorker(small), loadWorkerConfig(DUO_WORKER_NAME, DUO_DEFAULT_CONCURRENCY, small), '127.0.0.1');
+    try {
+      const [first, second] = [user('timeout'), user('timeout')];
+      const pushes = [authJob(first), authJob(second)];
+      for (const job of pushes) await producer.add(QueueName.Duo, job.jobId, job.payload, { priority: DUO_AUTH_PRIORITY });
+      await fake.waitForRequest((r) => r.path === '/auth/v2/auth_status' && fake.transactions.some((t) => t.username === first && t.txid === r.params.txid), 10_000);
+      await waitFor('the second push deferred', async () => ((await duoQueue.getJobState(pushes[1].jobId)) === 'delayed' ? true : undefined));
+
+      const asking = passcodeJob(user('allow'), DUO_FAKE_PASSCODE);
+      await expect(runAndAwait<DuoPasscodeResult>(asking.jobId, asking.payload)).resolves.toMatchObject({ result: 'allow' });
+      expect(authRequestsFor(second)).toHaveLength(0);
+
+      fake.setUser(first, 'allow');
+      expect(await resultOf(pushes[0].challengeId)).toMatchObject({ result: 'allow' });
+      await fake.waitForRequest((r) => r.path === '/auth/v2/auth' && r.params.username === second, 10_000);
+      fake.setUser(second, 'allow');
+      expect(await resultOf(pushes[1].challengeId)).toMatchObject({ result: 'allow' });
+      expect(authRequestsFor(second)).toHaveLength(1);
+    } finally {
+      await worker.close();
+      worker = await startWorker(createDuoWorker(env), loadWorkerConfig(DUO_WORKER_NAME, DUO_DEFAULT_CONCURRENCY, env), '127.0.0.1');
+    }
   });
 
   it('a draining worker hands its polling job to the next one, which resumes without a second push', async () => {

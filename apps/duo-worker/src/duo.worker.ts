@@ -4,15 +4,18 @@ import { CheckDuoPasscodeUseCase } from './check-duo-passcode.usecase';
 import { loadDuoSettings } from './config/duo-settings';
 import { DuoSecrets } from './duo-secrets';
 import { RedisDuoTxidRepository } from './duo-txid.repository';
-import { DuoProcessor } from './duo.processor';
+import { authSlots, DuoProcessor } from './duo.processor';
 import { PreauthDuoUserUseCase } from './preauth-duo-user.usecase';
 import { DuoAuthClient } from './providers/duo/duo-auth-client';
 import { DuoAuthProvider } from './providers/duo/duo-auth.provider';
 import { RunDuoAuthUseCase } from './run-duo-auth.usecase';
 
 export const DUO_WORKER_NAME = 'duo-worker';
-/** Jobs spend their time waiting on Duo (an auth polls until the user answers), so many fit in one process. */
-export const DUO_DEFAULT_CONCURRENCY = 32;
+/**
+ * Jobs spend their time waiting on Duo (an auth long-polls until the user answers, up to the
+ * challenge's lifetime), so many fit in one process: each is one idle HTTPS request.
+ */
+export const DUO_DEFAULT_CONCURRENCY = 128;
 
 /**
  * The `duo` queue: Duo Auth API v2 preauth, passcode and asynchronous push/phone auth. `env`
@@ -43,7 +46,7 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
           logger,
           pollIntervalMs: tuning.pollIntervalMs,
         }),
-      });
+      }, authSlots(config.concurrency));
       return [
         consumeQueue(context, {
           queue: QueueName.Duo,

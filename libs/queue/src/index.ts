@@ -15,6 +15,7 @@ export {
   type PushJob,
 } from './job-payloads';
 export {
+  DUO_AUTH_PRIORITY,
   parseDuoJob,
   parseDuoPreauthResult,
   parseDuoResultEvent,
@@ -38,7 +39,7 @@ export { PermanentProviderError, RetryableProviderError } from './provider-error
 export { ALL_QUEUES, DEFAULT_QUEUE_PREFIX, QueueName } from './queue-names';
 export { clusterPrefixProblem, createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, redisConnectionOptions, redisSettingsFromEnv, type RedisConnection } from './redis-connection';
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
-export { isFinalAttempt, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
+export { isFinalAttempt, JobDeferred, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
 export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
 export { failureReason, isPermanentFailure, RETRIES_EXHAUSTED_REASON, UndeliverableJobError } from './delivery-failure';
 export { recordDelivered, reportDeliveryFailed, reportDeliverySent } from './delivery-reports';

@@ -5,7 +5,7 @@ import { createLogger } from '@mfa/observability';
 import { freePort } from '@mfa/testing';
 import { createBullConnection, type RedisConnection } from './redis-connection';
 import { QueueName } from './queue-names';
-import { runWorker, UNREACHABLE_REDIS_GRACE_MS, type RunningWorker } from './worker-runner';
+import { JobDeferred, runWorker, UNREACHABLE_REDIS_GRACE_MS, type RunningWorker } from './worker-runner';
 
 const passThrough = (data: unknown): unknown => data;
 /** The outages here are on purpose: their (throttled) error lines would only clutter the output. */
@@ -111,5 +111,43 @@ describe('closing a worker (SIGTERM)', () => {
     await redis.start();
     answer();
     await closed;
+  });
+});
+
+describe('a handler that defers its job (JobDeferred)', () => {
+  it('puts the job back as delayed for the given time, using no attempt and counting no outcome, and runs it again then', async () => {
+    const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {}, quiet);
+    const prefix = `{mfa-defer-${Date.now()}}`;
+    const queue = new Queue(QueueName.Otp, { connection, prefix });
+    const outcomes: string[] = [];
+    const runs: number[] = [];
+    const worker = runWorker({
+      queue: QueueName.Otp,
+      prefix,
+      connection,
+      concurrency: 1,
+      parse: passThrough,
+      handle: async () => {
+        runs.push(Date.now());
+        if (runs.length === 1) throw new JobDeferred(400);
+      },
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    try {
+      const job = await queue.add('otp', { n: 1 }, { attempts: 1 });
+      for (let i = 0; i < 100 && runs.length === 0; i++) await sleep(10);
+      await sleep(50);
+      expect(await queue.getJobState(job.id!)).toBe('delayed');
+      for (let i = 0; i < 300 && (await queue.getJobState(job.id!)) !== 'completed'; i++) await sleep(10);
+      expect(await queue.getJobState(job.id!)).toBe('completed');
+      expect(runs).toHaveLength(2);
+      expect(runs[1] - runs[0]).toBeGreaterThanOrEqual(400);
+      expect(outcomes).toEqual(['completed']);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
   });
 });

@@ -12,6 +12,18 @@ export class JobInterrupted extends Error {
   override name = 'JobInterrupted';
 }
 
+/**
+ * Thrown by a handler that cannot take the job now (the share of the worker its kind may use is
+ * taken): the job waits `delayMs` in the queue, using no attempt, and any worker may take it then.
+ */
+export class JobDeferred extends Error {
+  override name = 'JobDeferred';
+
+  constructor(readonly delayMs: number) {
+    super(`deferred for ${delayMs} ms`);
+  }
+}
+
 export interface WorkerRunnerOptions<T, R = void> {
   queue: QueueName;
   prefix: string;
@@ -91,6 +103,10 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
         if (error instanceof JobInterrupted && token) {
           await job.moveToWait(token);
           throw new WaitingError();
+        }
+        if (error instanceof JobDeferred && token) {
+          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          throw new DelayedError();
         }
         // Reported inside the job, under its lock: if reporting fails, the job is retried and
         // reports again, so no final outcome is lost.
