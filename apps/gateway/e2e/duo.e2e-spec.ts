@@ -1,7 +1,9 @@
 import { status } from '@grpc/grpc-js';
+import { Queue, Worker } from 'bullmq';
 import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
+import { createBullConnection, JobIds, QueueName } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createDuoWorker } from '../../duo-worker/src/duo.worker';
 import { grpcError } from './grpc-expect';
@@ -20,8 +22,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     await duo.start();
     gateway = await startGateway({ driver, env: { MFA_PROMPT_LIMIT_PER_FACTOR: '3/600' } });
     client = gateway.client();
-    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
-    worker = await startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
+    worker = await startDuoWorker();
     for (const [name, behaviour] of [['ada', 'allow'], ['dee', 'deny'], ['tim', 'timeout'], ['bob', 'preauth_deny']] as const) duo.setUser(name, behaviour);
   });
   afterAll(async () => {
@@ -29,6 +30,11 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     await gateway.close();
     await duo.stop();
   });
+
+  function startDuoWorker(): Promise<StartedWorker> {
+    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
+    return startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
+  }
 
   async function settled(challengeId: string): Promise<Challenge> {
     const last = (await watchChallenge(client, challengeId).ended).at(-1);
@@ -89,6 +95,41 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
     // The passcode's answer reported the approval: a call without a code cannot report it again.
     await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.FAILED_PRECONDITION);
+  });
+
+  it('takes back the Duo push that no worker has picked up once a passcode approved the login', async () => {
+    await client.enrollFactor({ user_id: 'u-code', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+    await worker.close(); // the test plays the duo worker for the passcode check only
+    const [connection, workerConnection] = [createBullConnection(gateway.env.REDIS_URL), createBullConnection(gateway.env.REDIS_URL)];
+    const prefix = gateway.config.queuePrefix;
+    const queue = new Queue(QueueName.Duo, { connection, prefix });
+    const playing = new Worker(QueueName.Duo, null, { connection: workerConnection, prefix });
+    try {
+      const challenge = await client.startChallenge({ user_id: 'u-code' });
+      expect(await queue.getJobState(JobIds.duoAuth(challenge.id))).toBe('prioritized');
+      const verifying = client.verifyChallenge({ challenge_id: challenge.id, code: DUO_FAKE_PASSCODE });
+      const deadline = Date.now() + 10_000;
+      while ((await queue.getWaitingCount()) === 0) {
+        if (Date.now() > deadline) throw new Error('the passcode check never reached the duo queue');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // The question is taken before the push queued ahead of it.
+      const question = await playing.getNextJob('test-token');
+      expect(question?.data).toMatchObject({ kind: 'passcode', challengeId: challenge.id });
+      await question!.moveToCompleted({ result: 'allow', statusMessage: 'Success. Logging you in...' }, 'test-token', false);
+
+      const verified = await verifying;
+      expect(verified.ok).toBe(true);
+      expect(verified.challenge).toMatchObject({ status: 'CHALLENGE_STATUS_APPROVED', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
+      expect(await queue.getJob(JobIds.duoAuth(challenge.id))).toBeUndefined();
+      expect((await client.getChallenge({ challenge_id: challenge.id })).delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
+    } finally {
+      await playing.close();
+      await queue.close();
+      connection.disconnect();
+      workerConnection.disconnect();
+      worker = await startDuoWorker();
+    }
   });
 
   it('fails an approval that comes in while the user is locked, and leaves the lock in place', async () => {

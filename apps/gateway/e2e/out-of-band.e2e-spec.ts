@@ -151,6 +151,16 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect((await client.getChallenge({ challenge_id: challenge.id })).delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
   });
 
+  it('takes back the code of an ownership check that a re-enrollment replaced, when no worker has picked it up', async () => {
+    const replaced = await client.enrollFactor({ user_id: 'rhea', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550188' });
+    await deliveredCode(telephony(), replaced.challenge_id); // waiting in the telephony queue: this suite plays the telephony worker
+    const replacing = await client.enrollFactor({ user_id: 'rhea', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550188' });
+    expect(await telephony().getJob(JobIds.delivery(replaced.challenge_id!))).toBeUndefined();
+    expect(await client.getChallenge({ challenge_id: replaced.challenge_id })).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
+    const code = (await deliveredCode(telephony(), replacing.challenge_id)).code;
+    expect(await client.confirmEnrollment({ user_id: 'rhea', factor_id: replacing.factor.id, code })).toMatchObject({ status: 'FACTOR_STATUS_ACTIVE' });
+  });
+
   it('returns the same challenge for a repeated idempotency key and sends one code', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'ida', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550122' });
     await client.confirmEnrollment({ user_id: 'ida', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });

@@ -4,7 +4,8 @@ import { ChallengeRepository, Database, type ChallengeEntity } from '@mfa/persis
 import { OutOfBandDispatcher } from './out-of-band-dispatcher';
 
 /**
- * After challenges end by a cancel (CancelChallenge, DeleteFactor): their delivery jobs are taken
+ * After challenges end before their delivery mattered (CancelChallenge, DeleteFactor, an enrollment
+ * that replaces another, a Duo passcode answered in place of the push): their delivery jobs are taken
  * back, and a delivery nothing is left to send becomes NOT_REQUIRED rather than QUEUED for good.
  * A job a worker holds already finishes and reports SENT or FAILED as usual.
  */

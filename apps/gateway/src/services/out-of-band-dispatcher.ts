@@ -63,8 +63,8 @@ export class OutOfBandDispatcher {
   }
 
   /**
-   * After a cancel: takes back the challenges' jobs no worker has picked up yet, so no code or
-   * push goes out for a challenge nobody can answer any more; a job already running finishes.
+   * After challenges ended (a cancel, a Duo passcode): takes back their jobs no worker has picked
+   * up yet, so no code or push goes out for a challenge nobody can answer any more; a job already running finishes.
    * Returns the challenges with nothing of their delivery left in flight. Best effort: the cancel
    * stands whether or not Redis answers now.
    */
@@ -75,7 +75,7 @@ export class OutOfBandDispatcher {
       const inFlight = await Promise.all(queued.map((c) => this.isQueued(c)));
       return queued.filter((_, i) => !inFlight[i]);
     } catch (error) {
-      this.logger.warn({ challengeIds: queued.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of canceled challenges');
+      this.logger.warn({ challengeIds: queued.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of ended challenges');
       return [];
     }
   }

@@ -15,13 +15,14 @@ import {
   type FactorType,
   type OutOfBandFactorType,
 } from '@mfa/domain';
-import { AuditRepository, ChallengeRepository, Database, EnrollmentTicketEntity, EnrollmentTicketRepository, FactorEntity, factorDestinationAad, factorSecretAad, FactorRepository } from '@mfa/persistence';
+import { AuditRepository, ChallengeRepository, Database, EnrollmentTicketEntity, EnrollmentTicketRepository, FactorEntity, factorDestinationAad, factorSecretAad, FactorRepository, type ChallengeEntity } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { ChallengeFactory } from '../services/challenge-factory.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
+import { DeliveryWithdrawal } from '../services/delivery-withdrawal.service';
 import { DuoFactorService } from '../services/duo-factor.service';
 import { assertCountryAllowed, destinationIdentity, type Destination } from '../services/destination';
 import { SendRateLimiter } from '../services/send-rate-limiter';
@@ -80,6 +81,7 @@ export class EnrollFactorUseCase {
     private readonly challenges: ChallengeFactory,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly withdrawal: DeliveryWithdrawal,
     private readonly rateLimiter: SendRateLimiter,
     private readonly duoFactors: DuoFactorService,
     private readonly clock: Clock,
@@ -205,12 +207,11 @@ export class EnrollFactorUseCase {
       const factors = new FactorRepository(manager);
       const existing = await factors.findByDestination(tenant.tenantId, command.userId, type, blindIndexes(this.keyring, identity));
       if (existing?.status === 'ACTIVE') throw new DomainError(DomainErrorCode.AlreadyExists, `this ${ADDRESS_NAME[type]} is already enrolled for the user`);
-      let replacedCheck: string | undefined;
+      let replacedCheck: ChallengeEntity | null = null;
       if (existing) {
         // An unconfirmed or failed enrollment of the same address: the new one replaces it.
-        const stale = await new ChallengeRepository(manager).findPendingEnrollment(existing.id);
-        if (stale) await this.lifecycle.settle(manager, stale, { type: 'cancel' }, now);
-        replacedCheck = stale?.id;
+        replacedCheck = await new ChallengeRepository(manager).findPendingEnrollment(existing.id);
+        if (replacedCheck) await this.lifecycle.settle(manager, replacedCheck, { type: 'cancel' }, now);
         await factors.delete(existing.id);
       }
       await this.assertRoomForFactor(new FactorRepository(manager), tenant, command.userId);
@@ -220,8 +221,12 @@ export class EnrollFactorUseCase {
       const created = await this.challenges.create(manager, tenant, factor, { purpose: 'enrollment', locale: command.locale, idempotencyKey: '', context: null }, now);
       return { challenge: created, replacedCheck };
     });
-    // The replaced enrollment's check is CANCELED: its watchers hear it at once, not at their next poll.
-    if (replacedCheck) await this.notifier.publish(replacedCheck);
+    if (replacedCheck) {
+      // The replaced enrollment's check is CANCELED: its code, if still queued, is not sent, and
+      // its watchers hear it at once, not at their next poll.
+      await this.withdrawal.withdraw([replacedCheck]);
+      await this.notifier.publish(replacedCheck.id);
+    }
     await this.challenges.dispatch(challenge, factor);
     return { factor: factorView(factor), challengeId: challenge.id };
   }

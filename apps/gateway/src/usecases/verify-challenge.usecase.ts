@@ -7,6 +7,7 @@ import { AttemptRecorder } from '../services/attempt-recorder.service';
 import { ChallengeLifecycle } from '../services/challenge-lifecycle.service';
 import { ChallengeNotifier } from '../services/challenge-notifier';
 import { Clock } from '../services/clock';
+import { DeliveryWithdrawal } from '../services/delivery-withdrawal.service';
 import { CodeChecker, type CodeCheck } from '../services/code-checker.service';
 import { DuoClient } from '../services/duo-client.service';
 import { LockoutService } from '../services/lockout.service';
@@ -42,6 +43,7 @@ export class VerifyChallengeUseCase {
     private readonly lockout: LockoutService,
     private readonly lifecycle: ChallengeLifecycle,
     private readonly notifier: ChallengeNotifier,
+    private readonly withdrawal: DeliveryWithdrawal,
     private readonly getChallenge: GetChallengeUseCase,
     private readonly duo: DuoClient,
     private readonly prompts: PromptRateLimiter,
@@ -78,6 +80,9 @@ export class VerifyChallengeUseCase {
       return this.settle(manager, tenant, state, current, code, verdict, now);
     });
     if (!outcome.expired && outcome.ok) await this.prompts.startOver(tenant.tenantId, found.factorId);
+    // The passcode came from the Duo app, not from the push StartChallenge queued: a push still
+    // queued for a challenge this ended must not reach the user after the login.
+    if (!outcome.expired && outcome.challenge.status !== 'PENDING') await this.withdrawal.withdraw([outcome.challenge]);
     return this.finish(found.id, outcome);
   }
 
