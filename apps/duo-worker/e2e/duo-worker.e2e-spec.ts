@@ -5,7 +5,6 @@ import { Keyring } from '@mfa/crypto';
 import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
 import {
   createBullConnection,
-  DUO_AUTH_PRIORITY,
   JobIds,
   JobProducer,
   QueueName,
@@ -294,7 +293,7 @@ describe('duo worker', () => {
     try {
       const [first, second] = [user('timeout'), user('timeout')];
       const pushes = [authJob(first), authJob(second)];
-      for (const job of pushes) await producer.add(QueueName.Duo, job.jobId, job.payload, { priority: DUO_AUTH_PRIORITY });
+      for (const job of pushes) await producer.add(QueueName.Duo, job.jobId, job.payload);
       await fake.waitForRequest((r) => r.path === '/auth/v2/auth_status' && fake.transactions.some((t) => t.username === first && t.txid === r.params.txid), 10_000);
       await waitFor('the second push deferred', async () => ((await duoQueue.getJobState(pushes[1].jobId)) === 'delayed' ? true : undefined));
 

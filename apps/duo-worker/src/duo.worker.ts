@@ -4,7 +4,8 @@ import { CheckDuoPasscodeUseCase } from './check-duo-passcode.usecase';
 import { loadDuoSettings } from './config/duo-settings';
 import { DuoSecrets } from './duo-secrets';
 import { RedisDuoTxidRepository } from './duo-txid.repository';
-import { authSlots, DuoProcessor } from './duo.processor';
+import { AuthShare, authSlots } from './auth-share';
+import { DuoProcessor } from './duo.processor';
 import { PreauthDuoUserUseCase } from './preauth-duo-user.usecase';
 import { DuoAuthClient } from './providers/duo/duo-auth-client';
 import { DuoAuthProvider } from './providers/duo/duo-auth.provider';
@@ -34,6 +35,7 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
         new DuoAuthClient({ integrationKey: settings.integrationKey, secretKey: settings.secretKey, apiHost: settings.apiHost, baseUrl: settings.apiBaseUrl }),
       );
       const secrets = new DuoSecrets(config.keyring, logger);
+      const authShare = new AuthShare(authSlots(config.concurrency));
       const processor = new DuoProcessor({
         preauth: new PreauthDuoUserUseCase({ secrets, duo, metrics, logger }),
         passcode: new CheckDuoPasscodeUseCase({ secrets, duo, metrics, logger }),
@@ -45,8 +47,9 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
           metrics,
           logger,
           pollIntervalMs: tuning.pollIntervalMs,
+          share: authShare,
         }),
-      }, authSlots(config.concurrency));
+      }, authShare);
       return [
         consumeQueue(context, {
           queue: QueueName.Duo,

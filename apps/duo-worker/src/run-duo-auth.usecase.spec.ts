@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Keyring } from '@mfa/crypto';
 import { createLogger } from '@mfa/observability';
-import { JobIds, PermanentProviderError, RetryableProviderError, sealedDuoUsernameAad, type ChallengeEventJob } from '@mfa/queue';
+import { JobDeferred, JobIds, PermanentProviderError, RetryableProviderError, sealedDuoUsernameAad, type ChallengeEventJob } from '@mfa/queue';
 import { DuoSecrets } from './duo-secrets';
 import type { DuoTxidRepository } from './duo-txid.repository';
 import type { DuoAuthStart, DuoAuthState, DuoProvider } from './providers/duo.provider';
@@ -12,7 +12,7 @@ const USERNAME = 'alice.secret-user';
 const QUEUED = 1_000_000;
 
 /** The use case on a fake clock, with in-memory ports and a scripted Duo. */
-function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void } = {}) {
+function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; shareExceeded?: boolean } = {}) {
   let clock = QUEUED;
   const keyring = Keyring.parse(Keyring.generateSpec('t1'));
   const lines: string[] = [];
@@ -44,6 +44,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     events: { add: async (_q, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
     metrics: { measureProvider: (_p, call) => call() },
     logger,
+    share: { exceeded: () => options.shareExceeded ?? false },
     now: () => clock,
     sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
   });
@@ -87,6 +88,22 @@ describe('RunDuoAuthUseCase', () => {
     await expect(t.useCase.execute(t.command())).resolves.toBe('timeout');
     expect(t.events).toEqual([{ jobId: 'ch1.duo-result', event: { v: 1, type: 'duo.result', challengeId: 'ch1', result: 'timeout', reason: TIMEOUT_REASON } }]);
     expect(t.polls.length).toBeGreaterThan(30);
+  });
+
+  it('defers a new push while the auths take their whole share of the slots; one already sent, or expired, runs anyway', async () => {
+    const fresh = setup([waiting], { shareExceeded: true });
+    await expect(fresh.useCase.execute(fresh.command())).rejects.toBeInstanceOf(JobDeferred);
+    expect(fresh.started).toHaveLength(0);
+    expect(fresh.events).toHaveLength(0);
+
+    const resumed = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }], { shareExceeded: true });
+    resumed.txids.set('ch1', 'tx-earlier');
+    await expect(resumed.useCase.execute(resumed.command(1))).resolves.toBe('allow');
+
+    const expired = setup([waiting], { shareExceeded: true });
+    expired.advance(61_000);
+    await expect(expired.useCase.execute(expired.command())).resolves.toBe('timeout');
+    expect(expired.started).toHaveLength(0);
   });
 
   it('resumes polling a stored txid without pushing again', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
-import { JobIds, PermanentProviderError, QueueName, type DuoResultEvent, type JobProducer, JobInterrupted } from '@mfa/queue';
+import { JobDeferred, JobIds, PermanentProviderError, QueueName, type DuoResultEvent, type JobProducer, JobInterrupted } from '@mfa/queue';
+import { authDeferMs, type AuthShare } from './auth-share';
 import { withoutUsername } from './check-duo-passcode.usecase';
 import type { DuoSecrets } from './duo-secrets';
 import type { DuoTxidRepository } from './duo-txid.repository';
@@ -32,6 +33,8 @@ export interface RunDuoAuthDependencies {
   events: Pick<JobProducer, 'add'>;
   metrics: Pick<WorkerMetrics, 'measureProvider'>;
   logger: Logger;
+  /** The worker's auths against their share of its slots; without one, every push starts at once. */
+  share?: Pick<AuthShare, 'exceeded'>;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   pollIntervalMs?: number;
@@ -78,6 +81,10 @@ export class RunDuoAuthUseCase {
       this.logger.info(log, 'resuming the Duo transaction of an earlier run; nothing sent again');
     } else {
       if (command.stop.aborted) throw new DuoPollingInterrupted('worker draining');
+      if (this.deps.share?.exceeded()) {
+        this.logger.debug(log, 'every auth slot of the share is taken: the push waits its turn');
+        throw new JobDeferred(authDeferMs());
+      }
       const started = await this.call(log, 'Duo auth', () => this.deps.duo.startAuth({ username, factor: job.factor, ipaddr: job.ipaddr, pushInfo: job.pushInfo }));
       txid = started.txid;
       await this.deps.txids.save(job.challengeId, txid, (command.expiresAt - this.now()) / 1000);

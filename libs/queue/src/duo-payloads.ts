@@ -19,12 +19,6 @@ export type DuoJob =
   | { v: 1; kind: 'auth'; challengeId: string; factorId: string; sealedUsername: string; factor: DuoFactor; ipaddr?: string; pushInfo: DuoPushInfo; ttlSeconds: number }
   | { v: 1; kind: 'passcode'; challengeId: string; factorId: string; sealedUsername: string; sealedPasscode: string };
 
-/**
- * The priority an auth job is queued with. Preauth and passcode jobs carry none, and BullMQ takes
- * every job without a priority first: a caller waiting on an answer is not queued behind pushes.
- */
-export const DUO_AUTH_PRIORITY = 10;
-
 export type DuoPreauthOutcome = 'auth' | 'enroll' | 'allow' | 'deny';
 
 /**

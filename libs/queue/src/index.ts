@@ -15,7 +15,6 @@ export {
   type PushJob,
 } from './job-payloads';
 export {
-  DUO_AUTH_PRIORITY,
   parseDuoJob,
   parseDuoPreauthResult,
   parseDuoResultEvent,

@@ -50,11 +50,8 @@ export class JobProducer {
     return queue;
   }
 
-  /**
-   * `options` may shorten retries, e.g. for a question a caller waits on for seconds only, or
-   * give the job a priority: a job with one waits behind every job without.
-   */
-  async add<Q extends ProducedQueue>(name: Q, jobId: string, payload: JobOf[Q], options: Pick<JobsOptions, 'attempts' | 'priority'> = {}): Promise<void> {
+  /** `options` may shorten retries, e.g. for a question a caller waits on for seconds only. */
+  async add<Q extends ProducedQueue>(name: Q, jobId: string, payload: JobOf[Q], options: Pick<JobsOptions, 'attempts'> = {}): Promise<void> {
     const data = VALIDATORS[name](payload);
     await this.queue(name).add(name, data, { ...options, jobId });
   }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createLogger } from '@mfa/observability';
-import { freePort } from '@mfa/testing';
+import { eventually, freePort } from '@mfa/testing';
 import { createBullConnection, type RedisConnection } from './redis-connection';
 import { QueueName } from './queue-names';
 import { JobDeferred, runWorker, UNREACHABLE_REDIS_GRACE_MS, type RunningWorker } from './worker-runner';
@@ -135,13 +135,12 @@ describe('a handler that defers its job (JobDeferred)', () => {
     });
     try {
       const job = await queue.add('otp', { n: 1 }, { attempts: 1 });
-      for (let i = 0; i < 100 && runs.length === 0; i++) await sleep(10);
-      await sleep(50);
-      expect(await queue.getJobState(job.id!)).toBe('delayed');
-      for (let i = 0; i < 300 && (await queue.getJobState(job.id!)) !== 'completed'; i++) await sleep(10);
-      expect(await queue.getJobState(job.id!)).toBe('completed');
+      await eventually('the job deferred', async () => (runs.length === 1 && (await queue.getJobState(job.id!)) === 'delayed' ? true : undefined), 5_000, 10);
+      await eventually('the job completed', async () => ((await queue.getJobState(job.id!)) === 'completed' ? true : undefined), 5_000, 10);
       expect(runs).toHaveLength(2);
       expect(runs[1] - runs[0]).toBeGreaterThanOrEqual(400);
+      // Only the completing run counts as an attempt; with attempts: 1, a counted deferral would have failed the job.
+      expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
       expect(outcomes).toEqual(['completed']);
     } finally {
       await worker.close();

@@ -201,4 +201,12 @@ describe('Kubernetes manifests', () => {
       expect(scaled.spec.triggers[0].metadata.listName).toBe(`{mfa}:${queue}:wait`);
     }
   });
+
+  it('also scales the duo worker on its busy slots: its pushes hold them for minutes and wait in delayed, not wait', () => {
+    const objects = yamlFiles(join(k8sRoot, 'base')).flatMap(objectsIn);
+    const scaled = objects.find((o) => o.kind === 'ScaledObject' && o.metadata.name === 'duo-worker') as unknown as { spec: { triggers: { metadata: { listName: string; listLength: string } }[] } };
+    const active = scaled.spec.triggers.find((t) => t.metadata.listName === '{mfa}:duo:active');
+    expect(Number(active?.metadata.listLength)).toBeGreaterThan(0);
+    expect(Number(active?.metadata.listLength)).toBeLessThan(112); // the auths' share of a replica's 128 slots (apps/duo-worker)
+  });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { deliveredMarkerKey, DUO_AUTH_PRIORITY, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type DuoJob, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
+import { deliveredMarkerKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -122,7 +122,7 @@ export class OutOfBandDispatcher {
     if (!factor.destinationEnc) throw new Error(`factor ${factor.id} has no Duo username`);
     const username = this.keyring.decryptText(factor.destinationEnc, factorDestinationAad(factor.id));
     const context = challenge.context ? (JSON.parse(challenge.context) as ChallengeContextRecord) : { ip: '', application: '', action: '', location: '', userAgent: '' };
-    const auth: DuoJob = {
+    return this.enqueue(QueueName.Duo, challenge, {
       v: 1,
       kind: 'auth',
       challengeId: challenge.id,
@@ -132,17 +132,16 @@ export class OutOfBandDispatcher {
       ...(isIP(context.ip) ? { ipaddr: context.ip } : {}),
       pushInfo: { application: context.application, ip: context.ip, action: context.action, location: context.location },
       ttlSeconds: this.ttlSeconds(challenge),
-    };
-    return this.enqueue(QueueName.Duo, challenge, auth, { priority: DUO_AUTH_PRIORITY });
+    });
   }
 
   /**
    * Adds the challenge's job under its delivery job id; a queue that cannot take it is UNAVAILABLE
    * to the caller (`DeliveryQueueUnavailableError`: the add may have landed all the same).
    */
-  private async enqueue<Q extends ProducedQueue>(queue: Q, challenge: ChallengeEntity, payload: JobOf[Q], options: { priority?: number } = {}): Promise<true> {
+  private async enqueue<Q extends ProducedQueue>(queue: Q, challenge: ChallengeEntity, payload: JobOf[Q]): Promise<true> {
     try {
-      await this.producer.add(queue, deliveryJob(challenge).jobId, payload, options);
+      await this.producer.add(queue, deliveryJob(challenge).jobId, payload);
       return true;
     } catch (error) {
       throw new DeliveryQueueUnavailableError(error);
