@@ -11,22 +11,15 @@ describe('authSlots', () => {
 });
 
 describe('AuthShare', () => {
-  it('is exceeded only while more auths run than the share holds, the asking one counted in', async () => {
+  it('gives a new push a slot while the share has one, and a push already sent one regardless', () => {
     const share = new AuthShare(1);
-    let release!: () => void;
-    const first = share.run(() => new Promise<void>((resolve) => (release = resolve)));
-    expect(share.exceeded()).toBe(false);
-    const seen = await share.run(async () => share.exceeded());
-    expect(seen).toBe(true);
-    release();
-    await first;
-    expect(await share.run(async () => share.exceeded())).toBe(false);
-  });
-
-  it('frees the slot of an auth that throws', async () => {
-    const share = new AuthShare(1);
-    await expect(share.run(async () => Promise.reject(new Error('Duo down')))).rejects.toThrow('Duo down');
-    expect(await share.run(async () => share.exceeded())).toBe(false);
+    expect(share.tryTake()).toBe(true);
+    expect(share.tryTake()).toBe(false);
+    share.take(); // resumed: held beyond the share
+    share.release();
+    expect(share.tryTake()).toBe(false);
+    share.release();
+    expect(share.tryTake()).toBe(true);
   });
 });
 

@@ -14,27 +14,29 @@ export function authSlots(concurrency: number): number {
   return concurrency === 1 ? 1 : concurrency - Math.max(1, Math.floor(concurrency / 8));
 }
 
-/** The auths running in one worker process, against the share of its slots they may take. */
+/**
+ * The slots one worker process's auths hold, against the share they may take. A slot is taken
+ * once an auth is sure to run (not by one about to be deferred), so two pushes arriving together
+ * do not both see the share as taken.
+ */
 export class AuthShare {
-  private running = 0;
+  private held = 0;
 
   constructor(private readonly slots: number) {}
 
-  /** Runs an auth, counted for as long as it runs. */
-  async run<T>(auth: () => Promise<T>): Promise<T> {
-    this.running += 1;
-    try {
-      return await auth();
-    } finally {
-      this.running -= 1;
-    }
+  /** Takes a slot for a new push when the share has one free. */
+  tryTake(): boolean {
+    if (this.held >= this.slots) return false;
+    this.held += 1;
+    return true;
   }
 
-  /**
-   * Whether the running auths, the asking one counted in, take more than the share: a new push
-   * then waits its turn. One that resumes a push already sent, or only reports its expiry, runs anyway.
-   */
-  exceeded(): boolean {
-    return this.running > this.slots;
+  /** Takes a slot whatever the share: a push already sent is followed to its end. */
+  take(): void {
+    this.held += 1;
+  }
+
+  release(): void {
+    this.held -= 1;
   }
 }

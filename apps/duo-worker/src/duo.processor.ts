@@ -1,6 +1,5 @@
 import type { DuoJob, DuoPasscodeResult, DuoPreauthResult } from '@mfa/queue';
 import type { Job } from 'bullmq';
-import type { AuthShare } from './auth-share';
 import type { CheckDuoPasscodeUseCase } from './check-duo-passcode.usecase';
 import { RunDuoAuthCommand } from './run-duo-auth.command';
 import type { DuoAuthOutcome, RunDuoAuthUseCase } from './run-duo-auth.usecase';
@@ -16,7 +15,6 @@ export class DuoProcessor {
       passcode: Pick<CheckDuoPasscodeUseCase, 'execute'>;
       auth: Pick<RunDuoAuthUseCase, 'execute' | 'reportFinalFailure'>;
     },
-    private readonly authShare: Pick<AuthShare, 'run'>,
   ) {}
 
   async process(payload: DuoJob, job: Job, stop: AbortSignal): Promise<DuoJobResult> {
@@ -25,10 +23,8 @@ export class DuoProcessor {
         return this.useCases.preauth.execute(payload, job.id);
       case 'passcode':
         return this.useCases.passcode.execute(payload, job.id);
-      case 'auth': {
-        const command = RunDuoAuthCommand.create({ job: payload, jobId: job.id, queuedAt: job.timestamp, attemptsMade: job.attemptsMade, stop });
-        return { result: await this.authShare.run(() => this.useCases.auth.execute(command)) };
-      }
+      case 'auth':
+        return { result: await this.useCases.auth.execute(RunDuoAuthCommand.create({ job: payload, jobId: job.id, queuedAt: job.timestamp, attemptsMade: job.attemptsMade, stop })) };
     }
   }
 

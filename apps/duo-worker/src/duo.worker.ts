@@ -35,7 +35,6 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
         new DuoAuthClient({ integrationKey: settings.integrationKey, secretKey: settings.secretKey, apiHost: settings.apiHost, baseUrl: settings.apiBaseUrl }),
       );
       const secrets = new DuoSecrets(config.keyring, logger);
-      const authShare = new AuthShare(authSlots(config.concurrency));
       const processor = new DuoProcessor({
         preauth: new PreauthDuoUserUseCase({ secrets, duo, metrics, logger }),
         passcode: new CheckDuoPasscodeUseCase({ secrets, duo, metrics, logger }),
@@ -47,9 +46,9 @@ export function createDuoWorker(env: Record<string, string | undefined> = proces
           metrics,
           logger,
           pollIntervalMs: tuning.pollIntervalMs,
-          share: authShare,
+          share: new AuthShare(authSlots(config.concurrency)),
         }),
-      }, authShare);
+      });
       return [
         consumeQueue(context, {
           queue: QueueName.Duo,

@@ -44,7 +44,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     events: { add: async (_q, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
     metrics: { measureProvider: (_p, call) => call() },
     logger,
-    share: { exceeded: () => options.shareExceeded ?? false },
+    share: { tryTake: () => !options.shareExceeded, take: () => undefined, release: () => undefined },
     now: () => clock,
     sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
   });

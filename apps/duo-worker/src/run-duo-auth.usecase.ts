@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger, WorkerMetrics } from '@mfa/observability';
 import { JobDeferred, JobIds, PermanentProviderError, QueueName, type DuoResultEvent, type JobProducer, JobInterrupted } from '@mfa/queue';
-import { authDeferMs, type AuthShare } from './auth-share';
+import { authDeferMs, AuthShare } from './auth-share';
 import { withoutUsername } from './check-duo-passcode.usecase';
 import type { DuoSecrets } from './duo-secrets';
 import type { DuoTxidRepository } from './duo-txid.repository';
@@ -33,8 +33,8 @@ export interface RunDuoAuthDependencies {
   events: Pick<JobProducer, 'add'>;
   metrics: Pick<WorkerMetrics, 'measureProvider'>;
   logger: Logger;
-  /** The worker's auths against their share of its slots; without one, every push starts at once. */
-  share?: Pick<AuthShare, 'exceeded'>;
+  /** The slots of the worker its auths may hold; without one, every push starts at once. */
+  share?: Pick<AuthShare, 'tryTake' | 'take' | 'release'>;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   pollIntervalMs?: number;
@@ -52,12 +52,14 @@ export class RunDuoAuthUseCase {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly pollIntervalMs: number;
+  private readonly share: Pick<AuthShare, 'tryTake' | 'take' | 'release'>;
 
   constructor(private readonly deps: RunDuoAuthDependencies) {
     this.logger = deps.logger.child({ component: 'RunDuoAuthUseCase' });
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined));
     this.pollIntervalMs = deps.pollIntervalMs ?? POLL_INTERVAL_MS;
+    this.share = deps.share ?? new AuthShare(Number.POSITIVE_INFINITY);
   }
 
   async execute(command: RunDuoAuthCommand): Promise<DuoAuthOutcome> {
@@ -79,18 +81,25 @@ export class RunDuoAuthUseCase {
     const username = this.deps.secrets.username(job.sealedUsername, job.factorId, log);
     if (txid !== undefined) {
       this.logger.info(log, 'resuming the Duo transaction of an earlier run; nothing sent again');
+      this.share.take(); // a push already on the phone is followed to its end, share or not
     } else {
       if (command.stop.aborted) throw new DuoPollingInterrupted('worker draining');
-      if (this.deps.share?.exceeded()) {
+      if (!this.share.tryTake()) {
         this.logger.debug(log, 'every auth slot of the share is taken: the push waits its turn');
         throw new JobDeferred(authDeferMs());
       }
-      const started = await this.call(log, 'Duo auth', () => this.deps.duo.startAuth({ username, factor: job.factor, ipaddr: job.ipaddr, pushInfo: job.pushInfo }));
-      txid = started.txid;
-      await this.deps.txids.save(job.challengeId, txid, (command.expiresAt - this.now()) / 1000);
-      this.logger.info(log, 'Duo auth started');
     }
-    return this.poll(command, txid, username, log);
+    try {
+      if (txid === undefined) {
+        const started = await this.call(log, 'Duo auth', () => this.deps.duo.startAuth({ username, factor: job.factor, ipaddr: job.ipaddr, pushInfo: job.pushInfo }));
+        txid = started.txid;
+        await this.deps.txids.save(job.challengeId, txid, (command.expiresAt - this.now()) / 1000);
+        this.logger.info(log, 'Duo auth started');
+      }
+      return await this.poll(command, txid, username, log);
+    } finally {
+      this.share.release();
+    }
   }
 
   /** Reports a job that will not run again: a permanent error, or the last retry spent. */
