@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@mfa/queue';
+import { duoTxidKey, type RedisConnection } from '@mfa/queue';
 
 /**
  * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
@@ -10,7 +10,8 @@ export interface DuoTxidRepository {
 }
 
 /**
- * `<prefix>:duo-txid:<challengeId>` → txid, expiring with the challenge. On the blocking BullMQ
+ * `duoTxidKey` → txid, expiring with the challenge (the gateway reads the key as "the push went
+ * out" when it takes a delivery back). On the blocking BullMQ
  * connection on purpose: the write right after Duo accepted must wait out a Redis blip rather
  * than fail, or the retried job would push a second time.
  */
@@ -21,7 +22,7 @@ export class RedisDuoTxidRepository implements DuoTxidRepository {
   ) {}
 
   key(challengeId: string): string {
-    return `${this.prefix}:duo-txid:${challengeId}`;
+    return duoTxidKey(this.prefix, challengeId);
   }
 
   async find(challengeId: string): Promise<string | undefined> {

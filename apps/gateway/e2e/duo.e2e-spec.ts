@@ -196,6 +196,30 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     expect(current).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
   });
 
+  it('leaves a push already on the phone to report its outcome, even while no worker holds its job', async () => {
+    duo.setUser('hal', 'timeout'); // no answer yet
+    await client.enrollFactor({ user_id: 'u-hal', type: 'FACTOR_TYPE_DUO', duo_username: 'hal' });
+    const challenge = await client.startChallenge({ user_id: 'u-hal' });
+    // Polling: the duo worker stored the txid before it asked for the status.
+    await eventually('the duo worker polling the push', () => {
+      const push = duo.transactions.find((t) => t.username === 'hal');
+      return push && duo.requests.some((r) => r.path === '/auth/v2/auth_status' && r.params.txid === push.txid) ? true : undefined;
+    });
+    await worker.close(); // hands the job back to the queue, where nobody holds it
+    try {
+      expect((await client.cancelChallenge({ challenge_id: challenge.id })).delivery).toBe('DELIVERY_STATUS_QUEUED');
+    } finally {
+      worker = await startDuoWorker();
+    }
+    duo.setUser('hal', 'allow'); // the next worker resumes the txid and hears the answer
+    const settledDelivery = await eventually('the delivery settled', async () => {
+      const current = await client.getChallenge({ challenge_id: challenge.id });
+      return current.delivery === 'DELIVERY_STATUS_QUEUED' ? undefined : current;
+    });
+    expect(settledDelivery).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
+    expect(duo.transactions.filter((t) => t.username === 'hal')).toHaveLength(1);
+  });
+
   it('answers UNAVAILABLE when Duo cannot be reached at enrollment, keeping no factor', async () => {
     duo.failFor(20_000, DUO_FAULTS.serverError);
     try {

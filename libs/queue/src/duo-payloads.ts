@@ -57,6 +57,8 @@ export interface DuoResultEvent {
   reason: string;
 }
 
+/** Where the duo worker keeps the txid of a challenge's Duo auth: once it exists, the push has gone out. */
+export const duoTxidKey = (prefix: string, challengeId: string): string => `${prefix}:duo-txid:${challengeId}`;
 export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;
 export const sealedDuoPasscodeAad = (challengeId: string): string => `job:${challengeId}:duo-passcode`;
 /** Binds a sealed portal URL to the one preauth job that asked: another job's answer does not open in its place. */

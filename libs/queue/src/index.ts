@@ -15,6 +15,7 @@ export {
   type PushJob,
 } from './job-payloads';
 export {
+  duoTxidKey,
   parseDuoJob,
   parseDuoPreauthResult,
   parseDuoResultEvent,

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@mfa/observability';
 import { transitionDelivery } from '@mfa/domain';
 import { ChallengeRepository, Database, type ChallengeEntity } from '@mfa/persistence';
+import { LOGGER } from './logger.provider';
 import { OutOfBandDispatcher } from './out-of-band-dispatcher';
 
 /**
@@ -14,14 +16,23 @@ export class DeliveryWithdrawal {
   constructor(
     private readonly database: Database,
     private readonly dispatcher: OutOfBandDispatcher,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Updates the given entities' `delivery` where it changed. */
+  /**
+   * Updates the given entities' `delivery` where it changed. Never throws: it runs after the
+   * challenge's end is committed, and that answer (an approval among them) must still reach the
+   * caller; a delivery left QUEUED is only a stale status.
+   */
   async withdraw(challenges: ChallengeEntity[]): Promise<void> {
     const withdrawn = await this.dispatcher.withdraw(challenges);
     const repository = new ChallengeRepository(this.database.manager);
     for (const challenge of withdrawn) {
-      if (await repository.advanceDelivery(challenge.id, 'QUEUED', transitionDelivery('QUEUED', 'NOT_REQUIRED'))) challenge.delivery = 'NOT_REQUIRED';
+      try {
+        if (await repository.advanceDelivery(challenge.id, 'QUEUED', transitionDelivery('QUEUED', 'NOT_REQUIRED'))) challenge.delivery = 'NOT_REQUIRED';
+      } catch (error) {
+        this.logger.warn({ challengeId: challenge.id, err: error }, 'could not mark a withdrawn delivery as not required');
+      }
     }
   }
 }

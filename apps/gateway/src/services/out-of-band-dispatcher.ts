@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { deliveredMarkerKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
+import { deliveredMarkerKey, duoTxidKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -54,26 +54,35 @@ export class OutOfBandDispatcher {
 
   /**
    * Whether this challenge's delivery is under way or done: its job is in its queue (waiting,
-   * running, retrying or finished), or for a code, the job that delivers it, or the mark the
-   * delivering worker leaves once the provider accepted it (finished jobs are trimmed in time).
+   * running, retrying or finished), or for a code, the job that delivers it, or the mark that it
+   * has gone out (finished jobs are trimmed in time).
    */
   async isQueued(challenge: ChallengeEntity): Promise<boolean> {
     const keys = deliveryJobs(challenge).map(({ queue, jobId }) => this.producer.jobKey(queue, jobId));
-    return this.producer.anyExists([...keys, deliveredMarkerKey(this.config.queuePrefix, challenge.id)]);
+    return this.producer.anyExists([...keys, this.goneOutKey(challenge)]);
+  }
+
+  /** The mark that the delivery has gone out: the provider accepted the code, or for Duo, the txid the duo worker keeps once Duo took the push. */
+  private goneOutKey(challenge: ChallengeEntity): string {
+    const prefix = this.config.queuePrefix;
+    return challenge.type === 'DUO' ? duoTxidKey(prefix, challenge.id) : deliveredMarkerKey(prefix, challenge.id);
   }
 
   /**
-   * After challenges ended (a cancel, a Duo passcode): takes back their jobs no worker has picked
-   * up yet, so no code or push goes out for a challenge nobody can answer any more; a job already running finishes.
-   * Returns the challenges with nothing of their delivery left in flight. Best effort: the cancel
-   * stands whether or not Redis answers now.
+   * After challenges ended before their delivery mattered: takes back their jobs no worker has
+   * picked up yet, so no code or push goes out for a challenge nobody can answer any more. A job
+   * running now, or one whose delivery has gone out already (a Duo push waiting to resume its
+   * polling), is left to finish and report. Returns the challenges with nothing of their delivery
+   * left in flight. Best effort: the challenge's end stands whether or not Redis answers now.
    */
   async withdraw(challenges: ChallengeEntity[]): Promise<ChallengeEntity[]> {
     const queued = challenges.filter((c) => c.delivery === 'QUEUED');
     try {
-      await Promise.all(queued.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
-      const inFlight = await Promise.all(queued.map((c) => this.isQueued(c)));
-      return queued.filter((_, i) => !inFlight[i]);
+      const goneOut = await Promise.all(queued.map((c) => this.producer.anyExists([this.goneOutKey(c)])));
+      const unsent = queued.filter((_, i) => !goneOut[i]);
+      await Promise.all(unsent.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+      const inFlight = await Promise.all(unsent.map((c) => this.isQueued(c)));
+      return unsent.filter((_, i) => !inFlight[i]);
     } catch (error) {
       this.logger.warn({ challengeIds: queued.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of ended challenges');
       return [];

@@ -81,7 +81,7 @@ export class VerifyChallengeUseCase {
     });
     if (!outcome.expired && outcome.ok) await this.prompts.startOver(tenant.tenantId, found.factorId);
     // The passcode came from the Duo app, not from the push StartChallenge queued: a push still
-    // queued for a challenge this ended must not reach the user after the login.
+    // queued for a challenge this answer ended (approved, or out of attempts) must not reach the user.
     if (!outcome.expired && outcome.challenge.status !== 'PENDING') await this.withdrawal.withdraw([outcome.challenge]);
     return this.finish(found.id, outcome);
   }
