@@ -7,8 +7,9 @@ export const authDeferMs = (): number => AUTH_DEFER_MS + randomInt(AUTH_DEFER_MS
 
 /**
  * How many of a worker's jobs in flight may be auths. An auth holds its slot until the user answers
- * or the challenge expires; the rest are kept for preauth and passcode checks, which a caller waits
- * on for seconds, so unanswered pushes never leave those without a slot.
+ * or the challenge expires; the rest (an eighth, at least one for a worker of two slots or more) are
+ * kept for preauth and passcode checks, which a caller waits on for seconds, so unanswered pushes
+ * do not leave those without a slot.
  */
 export function authSlots(concurrency: number): number {
   return concurrency === 1 ? 1 : concurrency - Math.max(1, Math.floor(concurrency / 8));
@@ -24,16 +25,11 @@ export class AuthShare {
 
   constructor(private readonly slots: number) {}
 
-  /** Takes a slot for a new push when the share has one free. */
+  /** Takes a slot for an auth when the share has one free. */
   tryTake(): boolean {
     if (this.held >= this.slots) return false;
     this.held += 1;
     return true;
-  }
-
-  /** Takes a slot whatever the share: a push already sent is followed to its end. */
-  take(): void {
-    this.held += 1;
   }
 
   release(): void {

@@ -6,13 +6,14 @@ import { DuoSecrets } from './duo-secrets';
 import type { DuoTxidRepository } from './duo-txid.repository';
 import type { DuoAuthStart, DuoAuthState, DuoProvider } from './providers/duo.provider';
 import { RunDuoAuthCommand, type AuthJob } from './run-duo-auth.command';
-import { DuoPollingInterrupted, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON } from './run-duo-auth.usecase';
+import { AuthShare } from './auth-share';
+import { DuoPollingInterrupted, NOT_SENT_REASON, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON } from './run-duo-auth.usecase';
 
 const USERNAME = 'alice.secret-user';
 const QUEUED = 1_000_000;
 
 /** The use case on a fake clock, with in-memory ports and a scripted Duo. */
-function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; shareExceeded?: boolean } = {}) {
+function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; share?: AuthShare } = {}) {
   let clock = QUEUED;
   const keyring = Keyring.parse(Keyring.generateSpec('t1'));
   const lines: string[] = [];
@@ -44,7 +45,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     events: { add: async (_q, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
     metrics: { measureProvider: (_p, call) => call() },
     logger,
-    share: { tryTake: () => !options.shareExceeded, take: () => undefined, release: () => undefined },
+    share: options.share,
     now: () => clock,
     sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
   });
@@ -90,20 +91,31 @@ describe('RunDuoAuthUseCase', () => {
     expect(t.polls.length).toBeGreaterThan(30);
   });
 
-  it('defers a new push while the auths take their whole share of the slots; one already sent, or expired, runs anyway', async () => {
-    const fresh = setup([waiting], { shareExceeded: true });
+  it('defers an auth while the auths hold their whole share of the slots, pushing nothing; one that only reports its expiry runs', async () => {
+    const full = new AuthShare(0);
+    const fresh = setup([waiting], { share: full });
     await expect(fresh.useCase.execute(fresh.command())).rejects.toBeInstanceOf(JobDeferred);
     expect(fresh.started).toHaveLength(0);
     expect(fresh.events).toHaveLength(0);
 
-    const resumed = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }], { shareExceeded: true });
+    const resumed = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }], { share: full });
     resumed.txids.set('ch1', 'tx-earlier');
-    await expect(resumed.useCase.execute(resumed.command(1))).resolves.toBe('allow');
+    await expect(resumed.useCase.execute(resumed.command(1))).rejects.toBeInstanceOf(JobDeferred);
+    expect(resumed.polls).toHaveLength(0);
 
-    const expired = setup([waiting], { shareExceeded: true });
+    const expired = setup([waiting], { share: full });
+    expired.txids.set('ch1', 'tx-earlier');
     expired.advance(61_000);
     await expect(expired.useCase.execute(expired.command())).resolves.toBe('timeout');
-    expect(expired.started).toHaveLength(0);
+  });
+
+  it('gives its slot back however the auth ends', async () => {
+    const share = new AuthShare(1);
+    const answered = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }], { share });
+    await expect(answered.useCase.execute(answered.command())).resolves.toBe('allow');
+    const failing = setup([new RetryableProviderError('Duo answered HTTP 503', 'duo')], { share });
+    await expect(failing.useCase.execute(failing.command())).rejects.toThrow('Duo answered HTTP 503');
+    expect(share.tryTake()).toBe(true);
   });
 
   it('resumes polling a stored txid without pushing again', async () => {
@@ -114,7 +126,7 @@ describe('RunDuoAuthUseCase', () => {
     expect(t.polls).toEqual(['tx-earlier']);
   });
 
-  it('past its lifetime: timeout if Duo took the request, error if earlier attempts never reached Duo', async () => {
+  it('past its lifetime: timeout if Duo took the request, error if no push went out (an outage, or no worker in time)', async () => {
     const took = setup([waiting]);
     took.txids.set('ch1', 'tx-earlier');
     took.advance(61_000);
@@ -124,6 +136,11 @@ describe('RunDuoAuthUseCase', () => {
     await expect(never.useCase.execute(never.command(3))).resolves.toBe('error');
     expect(never.events[0]?.event).toMatchObject({ result: 'error', reason: UNAVAILABLE_REASON });
     expect(never.started).toHaveLength(0);
+    const late = setup([waiting]);
+    late.advance(61_000);
+    await expect(late.useCase.execute(late.command())).resolves.toBe('error');
+    expect(late.events[0]?.event).toMatchObject({ result: 'error', reason: NOT_SENT_REASON });
+    expect(late.started).toHaveLength(0);
   });
 
   it('lets a classified auth_status error through (the retry resumes the txid), but not past the deadline', async () => {

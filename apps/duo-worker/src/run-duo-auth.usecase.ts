@@ -12,6 +12,7 @@ import type { AuthJob, RunDuoAuthCommand } from './run-duo-auth.command';
 
 export const TIMEOUT_REASON = 'no answer in Duo before the challenge expired';
 export const UNAVAILABLE_REASON = 'Duo is unavailable';
+export const NOT_SENT_REASON = 'the challenge expired before a duo worker could send the push';
 /** Between two auth_status calls that Duo answered at once. */
 export const POLL_INTERVAL_MS = 1_500;
 /** Duo holds auth_status up to about a minute while nothing changes; a little more than that. */
@@ -20,7 +21,6 @@ const MIN_POLL_TIMEOUT_MS = 1_000;
 
 export type DuoAuthOutcome = DuoResultEvent['result'];
 
-/** The worker is draining: the job goes back to the queue and another worker resumes the txid. */
 /** Polling stopped because the worker is closing: the job goes back to the queue for another to resume. */
 export class DuoPollingInterrupted extends JobInterrupted {
   override name = 'DuoPollingInterrupted';
@@ -34,7 +34,7 @@ export interface RunDuoAuthDependencies {
   metrics: Pick<WorkerMetrics, 'measureProvider'>;
   logger: Logger;
   /** The slots of the worker its auths may hold; without one, every push starts at once. */
-  share?: Pick<AuthShare, 'tryTake' | 'take' | 'release'>;
+  share?: Pick<AuthShare, 'tryTake' | 'release'>;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   pollIntervalMs?: number;
@@ -52,7 +52,7 @@ export class RunDuoAuthUseCase {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly pollIntervalMs: number;
-  private readonly share: Pick<AuthShare, 'tryTake' | 'take' | 'release'>;
+  private readonly share: Pick<AuthShare, 'tryTake' | 'release'>;
 
   constructor(private readonly deps: RunDuoAuthDependencies) {
     this.logger = deps.logger.child({ component: 'RunDuoAuthUseCase' });
@@ -68,27 +68,25 @@ export class RunDuoAuthUseCase {
     let txid = await this.deps.txids.find(job.challengeId);
 
     if (this.now() >= command.expiresAt) {
-      // Past its lifetime after earlier attempts that never got a txid: Duo never took the
-      // request, which is an outage, not a user who did not answer.
-      if (txid === undefined && command.attempt > 1) {
-        this.logger.warn(log, 'challenge expired while Duo was unavailable');
-        return this.report(job.challengeId, 'error', UNAVAILABLE_REASON);
+      // Past its lifetime without a txid, no push went out: not a user who did not answer, but an
+      // outage (earlier attempts failed) or a job no worker got to in time (a backlog, the share taken).
+      if (txid === undefined) {
+        this.logger.warn(log, 'challenge expired before its Duo push went out');
+        return this.report(job.challengeId, 'error', command.attempt > 1 ? UNAVAILABLE_REASON : NOT_SENT_REASON);
       }
       this.logger.info(log, 'challenge expired before Duo answered');
       return this.report(job.challengeId, 'timeout', TIMEOUT_REASON);
     }
 
     const username = this.deps.secrets.username(job.sealedUsername, job.factorId, log);
-    if (txid !== undefined) {
-      this.logger.info(log, 'resuming the Duo transaction of an earlier run; nothing sent again');
-      this.share.take(); // a push already on the phone is followed to its end, share or not
-    } else {
-      if (command.stop.aborted) throw new DuoPollingInterrupted('worker draining');
-      if (!this.share.tryTake()) {
-        this.logger.debug(log, 'every auth slot of the share is taken: the push waits its turn');
-        throw new JobDeferred(authDeferMs());
-      }
+    if (txid === undefined && command.stop.aborted) throw new DuoPollingInterrupted('worker draining');
+    // A push resumed from its txid waits its turn too: Duo keeps it, and its answer is read once a
+    // slot is free, so pushes handed back by a draining worker do not take the slots kept for questions.
+    if (!this.share.tryTake()) {
+      this.logger.debug(log, 'every auth slot of the share is taken: the auth waits its turn');
+      throw new JobDeferred(authDeferMs());
     }
+    if (txid !== undefined) this.logger.info(log, 'resuming the Duo transaction of an earlier run; nothing sent again');
     try {
       if (txid === undefined) {
         const started = await this.call(log, 'Duo auth', () => this.deps.duo.startAuth({ username, factor: job.factor, ipaddr: job.ipaddr, pushInfo: job.pushInfo }));
