@@ -114,8 +114,10 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
         await job.moveToDelayed(Date.now() + 1_000, 'test-token');
         return undefined;
       }, 10_000, 10);
+    let challengeId = '';
     try {
       const challenge = await client.startChallenge({ user_id: 'u-code' });
+      challengeId = challenge.id;
       const push = await take('auth', challenge.id);
       await push.moveToDelayed(Date.now() + 60_000, 'test-token'); // as a worker does when its auths take their whole share
 
@@ -129,6 +131,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       expect(await queue.getJob(JobIds.duoAuth(challenge.id))).toBeUndefined();
       expect((await client.getChallenge({ challenge_id: challenge.id })).delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
     } finally {
+      if (challengeId) await queue.remove(JobIds.duoAuth(challengeId)); // a failed assertion must not leave the push to a later test
       await playing.close();
       await queue.close();
       connection.disconnect();

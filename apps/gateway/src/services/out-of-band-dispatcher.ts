@@ -54,12 +54,13 @@ export class OutOfBandDispatcher {
 
   /**
    * Whether this challenge's delivery is under way or done: its job is in its queue (waiting,
-   * running, retrying or finished), or for a code, the job that delivers it, or the mark that it
-   * has gone out (finished jobs are trimmed in time).
+   * running, retrying or finished), or for a code, the job that delivers it, or the mark the
+   * delivering worker leaves once the provider accepted it (finished jobs are trimmed in time).
+   * A Duo txid does not count: a push whose job is lost is queued again and resumes it.
    */
   async isQueued(challenge: ChallengeEntity): Promise<boolean> {
     const keys = deliveryJobs(challenge).map(({ queue, jobId }) => this.producer.jobKey(queue, jobId));
-    return this.producer.anyExists([...keys, this.goneOutKey(challenge)]);
+    return this.producer.anyExists([...keys, deliveredMarkerKey(this.config.queuePrefix, challenge.id)]);
   }
 
   /** The mark that the delivery has gone out: the provider accepted the code, or for Duo, the txid the duo worker keeps once Duo took the push. */
