@@ -257,9 +257,9 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     const enrollment = await client.enrollFactor({ user_id: 'walt', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550144' });
     await client.confirmEnrollment({ user_id: 'walt', factor_id: enrollment.factor.id, code: (await deliveredCode(telephony(), enrollment.challenge_id)).code });
     const challenge = await client.startChallenge({ user_id: 'walt' });
-    const { ended } = watchChallenge(client, challenge.id);
+    const { first, ended } = watchChallenge(client, challenge.id);
     const code = (await deliveredCode(telephony(), challenge.id)).code;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await first;
     await events().add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio' }, { jobId: JobIds.sent(challenge.id) });
     await challengeWhere(challenge.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT');
     await client.verifyChallenge({ challenge_id: challenge.id, code });
@@ -269,22 +269,21 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect(seen[seen.length - 1]).toBe('CHALLENGE_STATUS_APPROVED/DELIVERY_STATUS_SENT');
   });
 
-  // Watchers are told of a change (Redis pub/sub); their safety poll runs every 5 s, so a watch that
-  // ends within 2 s heard it.
+  // Watchers are told of a change; their safety poll runs every 5 s, so a watch that ends within 2 s heard it.
   it('tells the watchers of an ownership check at once when ConfirmEnrollment approves it, or a re-enrollment replaces it', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550166' });
     const code = (await deliveredCode(telephony(), enrollment.challenge_id)).code;
     await challengeWhere(enrollment.challenge_id, (c) => c.status === 'CHALLENGE_STATUS_PENDING');
-    const approved = watchChallenge(client, enrollment.challenge_id, 2_000).ended;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const approved = watchChallenge(client, enrollment.challenge_id, 2_000);
+    await approved.first;
     await client.confirmEnrollment({ user_id: 'wanda', factor_id: enrollment.factor.id, code });
-    expect((await approved).at(-1)?.status).toBe('CHALLENGE_STATUS_APPROVED');
+    expect((await approved.ended).at(-1)?.status).toBe('CHALLENGE_STATUS_APPROVED');
 
     const first = await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
-    const canceled = watchChallenge(client, first.challenge_id, 2_000).ended;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const canceled = watchChallenge(client, first.challenge_id, 2_000);
+    await canceled.first;
     await client.enrollFactor({ user_id: 'wanda', type: 'FACTOR_TYPE_EMAIL', email: 'wanda@example.com' });
-    expect((await canceled).at(-1)?.status).toBe('CHALLENGE_STATUS_CANCELED');
+    expect((await canceled.ended).at(-1)?.status).toBe('CHALLENGE_STATUS_CANCELED');
   });
 
   it('keeps no plaintext code or phone number in Redis', async () => {

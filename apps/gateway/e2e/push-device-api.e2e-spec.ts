@@ -66,7 +66,8 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     expect(challenge).toMatchObject({ type: 'FACTOR_TYPE_PUSH', status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
     expect(challenge.binding_code).toMatch(/^\d{2}$/);
 
-    const watched = watchChallenge(client, challenge.id).ended;
+    const watch = watchChallenge(client, challenge.id);
+    await watch.first;
 
     const pending = await device.request('GET', '/device/v1/challenges?status=pending');
     expect(pending.status).toBe(200);
@@ -78,7 +79,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
 
     const approved = await device.respond(challenge.id, 'approve', { binding_code: challenge.binding_code });
     expect(approved).toEqual({ status: 200, body: { status: 'APPROVED' } });
-    const seen = (await watched).map((c) => c.status);
+    const seen = (await watch.ended).map((c) => c.status);
     expect(seen).toEqual(['CHALLENGE_STATUS_PENDING', 'CHALLENGE_STATUS_APPROVED']);
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: true });
     // Reported once: a replayed VerifyChallenge completes no second login.

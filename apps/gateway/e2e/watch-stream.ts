@@ -4,6 +4,11 @@ import type { Challenge } from '@mfa/contracts';
 export interface Watch {
   /** Every state the stream has sent so far, in order. */
   seen: Challenge[];
+  /**
+   * The first state, the current one: once it has come, the watch is listening for changes, so a
+   * test acts after it to see that action's change (and not a later current state).
+   */
+  first: Promise<Challenge>;
   /** `seen` once the stream ends; rejects on a stream error, or when it is still open after `withinMs`. */
   ended: Promise<Challenge[]>;
 }
@@ -11,6 +16,8 @@ export interface Watch {
 /** Opens WatchChallenge and collects what it sends until it ends. */
 export function watchChallenge(client: MfaClient, challengeId: string, withinMs?: number): Watch {
   const seen: Challenge[] = [];
+  let firstCame!: (state: Challenge) => void;
+  const first = new Promise<Challenge>((resolve) => (firstCame = resolve));
   const ended = new Promise<Challenge[]>((resolve, reject) => {
     const stream = client.watchChallenge({ challenge_id: challengeId });
     const timer =
@@ -20,7 +27,9 @@ export function watchChallenge(client: MfaClient, challengeId: string, withinMs?
             stream.cancel();
             reject(new Error(`watch of ${challengeId} still open after ${withinMs} ms, saw ${seen.map((c) => c.status).join(', ')}`));
           }, withinMs);
-    stream.on('data', (c: Challenge) => seen.push(c));
+    stream.on('data', (c: Challenge) => {
+      if (seen.push(c) === 1) firstCame(c);
+    });
     stream.on('end', () => {
       clearTimeout(timer);
       resolve(seen);
@@ -30,5 +39,5 @@ export function watchChallenge(client: MfaClient, challengeId: string, withinMs?
       reject(error);
     });
   });
-  return { seen, ended };
+  return { seen, first, ended };
 }
