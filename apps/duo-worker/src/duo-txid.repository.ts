@@ -1,4 +1,4 @@
-import { duoTxidKey, type RedisConnection } from '@mfa/queue';
+import { duoEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
 
 /**
  * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
@@ -7,6 +7,8 @@ import { duoTxidKey, type RedisConnection } from '@mfa/queue';
 export interface DuoTxidRepository {
   find(challengeId: string): Promise<string | undefined>;
   save(challengeId: string, txid: string, ttlSeconds: number): Promise<void>;
+  /** Whether the gateway marked the challenge ended another way (`duoEndedKey`): no push may go out for it. */
+  ended(challengeId: string): Promise<boolean>;
 }
 
 /**
@@ -31,5 +33,9 @@ export class RedisDuoTxidRepository implements DuoTxidRepository {
 
   async save(challengeId: string, txid: string, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.key(challengeId), txid, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  async ended(challengeId: string): Promise<boolean> {
+    return (await this.redis.exists(duoEndedKey(this.prefix, challengeId))) > 0;
   }
 }

@@ -7,7 +7,7 @@ import type { DuoTxidRepository } from './duo-txid.repository';
 import type { DuoAuthStart, DuoAuthState, DuoProvider } from './providers/duo.provider';
 import { RunDuoAuthCommand, type AuthJob } from './run-duo-auth.command';
 import { AuthShare } from './auth-share';
-import { DuoPollingInterrupted, NOT_SENT_REASON, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON } from './run-duo-auth.usecase';
+import { DuoPollingInterrupted, NOT_SENT_REASON, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON, WITHDRAWN_REASON } from './run-duo-auth.usecase';
 
 const USERNAME = 'alice.secret-user';
 const QUEUED = 1_000_000;
@@ -19,7 +19,8 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
   const lines: string[] = [];
   const logger = createLogger('test', new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }), 'debug');
   const txids = new Map<string, string>();
-  const repo: DuoTxidRepository = { find: async (id) => txids.get(id), save: async (id, txid) => void txids.set(id, txid) };
+  const ended = new Set<string>();
+  const repo: DuoTxidRepository = { find: async (id) => txids.get(id), save: async (id, txid) => void txids.set(id, txid), ended: async (id) => ended.has(id) };
   const events: { jobId: string; event: ChallengeEventJob }[] = [];
   const started: DuoAuthStart[] = [];
   const polls: string[] = [];
@@ -61,7 +62,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     ttlSeconds: 60,
   };
   const command = (attemptsMade = 0, stop?: AbortSignal) => RunDuoAuthCommand.create({ job, jobId: JobIds.duoAuth('ch1'), queuedAt: QUEUED, attemptsMade, stop });
-  return { useCase, job, command, txids, events, started, polls, sleeps, lines, advance: (ms: number) => (clock += ms) };
+  return { useCase, job, command, txids, ended, events, started, polls, sleeps, lines, advance: (ms: number) => (clock += ms) };
 }
 
 const waiting: DuoAuthState = { result: 'waiting', statusMessage: 'Pushed a login request to your device...' };
@@ -107,6 +108,19 @@ describe('RunDuoAuthUseCase', () => {
     expired.txids.set('ch1', 'tx-earlier');
     expired.advance(61_000);
     await expect(expired.useCase.execute(expired.command())).resolves.toBe('timeout');
+  });
+
+  it('sends no push for a challenge the gateway marked ended, and reports it withdrawn; a push already sent is followed as usual', async () => {
+    const t = setup([waiting]);
+    t.ended.add('ch1');
+    await expect(t.useCase.execute(t.command())).resolves.toBe('withdrawn');
+    expect(t.started).toHaveLength(0);
+    expect(t.events).toEqual([{ jobId: 'ch1.duo-result', event: { v: 1, type: 'duo.result', challengeId: 'ch1', result: 'withdrawn', reason: WITHDRAWN_REASON } }]);
+
+    const sent = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }]);
+    sent.ended.add('ch1');
+    sent.txids.set('ch1', 'tx-earlier');
+    await expect(sent.useCase.execute(sent.command(1))).resolves.toBe('allow');
   });
 
   it('gives its slot back however the auth ends', async () => {

@@ -13,6 +13,7 @@ import type { AuthJob, RunDuoAuthCommand } from './run-duo-auth.command';
 export const TIMEOUT_REASON = 'no answer in Duo before the challenge expired';
 export const UNAVAILABLE_REASON = 'Duo is unavailable';
 export const NOT_SENT_REASON = 'the challenge expired before a duo worker could send the push';
+export const WITHDRAWN_REASON = 'the challenge ended before its push went out';
 /** Between two auth_status calls that Duo answered at once. */
 export const POLL_INTERVAL_MS = 1_500;
 /** Duo holds auth_status up to about a minute while nothing changes; a little more than that. */
@@ -44,8 +45,9 @@ export interface RunDuoAuthDependencies {
  * StartChallenge on a Duo factor: start a Duo Push / phone call with `async=1`, remember its
  * txid, then follow `auth_status` until the user answers or the challenge expires, and report
  * `duo.result`. A rerun (retry, stall, drain) finds the txid and resumes polling: the user
- * never gets a second push for one challenge. Provider errors propagate (classified) so BullMQ
- * retries; `reportFinalFailure` reports `error` so the challenge never hangs PENDING.
+ * never gets a second push for one challenge; a challenge the gateway marked ended gets none.
+ * Provider errors propagate (classified) so BullMQ retries; `reportFinalFailure` reports `error`
+ * so the challenge never hangs PENDING.
  */
 export class RunDuoAuthUseCase {
   private readonly logger: Logger;
@@ -66,6 +68,11 @@ export class RunDuoAuthUseCase {
     const { job } = command;
     const log = { challengeId: job.challengeId, factorId: job.factorId, jobId: command.jobId, factor: job.factor, attempt: command.attempt };
     let txid = await this.deps.txids.find(job.challengeId);
+    if (txid === undefined && (await this.deps.txids.ended(job.challengeId))) {
+      // Ended by a cancel or a passcode while a worker held this job, so the gateway could not take it back.
+      this.logger.info(log, 'challenge ended before its Duo push went out; none sent');
+      return this.report(job.challengeId, 'withdrawn', WITHDRAWN_REASON);
+    }
 
     if (this.now() >= command.expiresAt) {
       // Past its lifetime without a txid, no push went out: not a user who did not answer, but an

@@ -37,6 +37,19 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     return startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
   }
 
+  /**
+   * Takes the job of this kind for this challenge, as a duo worker would. Pushes of earlier tests
+   * that a closed worker handed back are in the queue too: each job that is not the one sought
+   * goes back for a second, as a busy worker defers a push.
+   */
+  const takeJob = (playing: Worker, kind: string, challengeId: string): Promise<Job> =>
+    eventually(`the ${kind} job of ${challengeId}`, async () => {
+      const job = await playing.getNextJob('test-token', { block: false });
+      if (!job || (job.data.kind === kind && job.data.challengeId === challengeId)) return job;
+      await job.moveToDelayed(Date.now() + 1_000, 'test-token');
+      return undefined;
+    }, 10_000, 10);
+
   async function settled(challengeId: string): Promise<Challenge> {
     const last = (await watchChallenge(client, challengeId).ended).at(-1);
     if (!last) throw new Error('no state');
@@ -105,24 +118,15 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     const prefix = gateway.config.queuePrefix;
     const queue = new Queue(QueueName.Duo, { connection, prefix });
     const playing = new Worker(QueueName.Duo, null, { connection: workerConnection, prefix });
-    // Pushes of earlier tests that the closed worker handed back are in the queue too: each job
-    // that is not the one sought goes back for a second, as a busy worker defers a push.
-    const take = (kind: string, challengeId: string): Promise<Job> =>
-      eventually(`the ${kind} job of ${challengeId}`, async () => {
-        const job = await playing.getNextJob('test-token', { block: false });
-        if (!job || (job.data.kind === kind && job.data.challengeId === challengeId)) return job;
-        await job.moveToDelayed(Date.now() + 1_000, 'test-token');
-        return undefined;
-      }, 10_000, 10);
     let challengeId = '';
     try {
       const challenge = await client.startChallenge({ user_id: 'u-code' });
       challengeId = challenge.id;
-      const push = await take('auth', challenge.id);
+      const push = await takeJob(playing, 'auth', challenge.id);
       await push.moveToDelayed(Date.now() + 60_000, 'test-token'); // as a worker does when its auths take their whole share
 
       const verifying = client.verifyChallenge({ challenge_id: challenge.id, code: DUO_FAKE_PASSCODE });
-      const question = await take('passcode', challenge.id);
+      const question = await takeJob(playing, 'passcode', challenge.id);
       await question.moveToCompleted({ result: 'allow', statusMessage: 'Success. Logging you in...' }, 'test-token', false);
 
       const verified = await verifying;
@@ -138,6 +142,32 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       workerConnection.disconnect();
       worker = await startDuoWorker();
     }
+  });
+
+  it('sends no push for a challenge canceled while a worker held its job: the worker reports it withdrawn', async () => {
+    duo.setUser('held-user', 'allow');
+    await client.enrollFactor({ user_id: 'u-held', type: 'FACTOR_TYPE_DUO', duo_username: 'held-user' });
+    await worker.close(); // the test holds the push job as a busy worker about to defer it does
+    const workerConnection = createBullConnection(gateway.env.REDIS_URL);
+    const playing = new Worker(QueueName.Duo, null, { connection: workerConnection, prefix: gateway.config.queuePrefix });
+    let challengeId = '';
+    try {
+      challengeId = (await client.startChallenge({ user_id: 'u-held' })).id;
+      const push = await takeJob(playing, 'auth', challengeId);
+      // Held by a worker, the job cannot be taken back: the delivery stays QUEUED for now.
+      expect(await client.cancelChallenge({ challenge_id: challengeId })).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_QUEUED' });
+      await push.moveToDelayed(Date.now() + 100, 'test-token');
+    } finally {
+      await playing.close();
+      workerConnection.disconnect();
+      worker = await startDuoWorker();
+    }
+    const settledDelivery = await eventually('the delivery settled', async () => {
+      const current = await client.getChallenge({ challenge_id: challengeId });
+      return current.delivery === 'DELIVERY_STATUS_QUEUED' ? undefined : current;
+    });
+    expect(settledDelivery).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
+    expect(duo.requests.filter((r) => r.path === '/auth/v2/auth' && r.params.username === 'held-user')).toHaveLength(0);
   });
 
   it('fails an approval that comes in while the user is locked, and leaves the lock in place', async () => {

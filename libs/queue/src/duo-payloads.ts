@@ -52,11 +52,22 @@ export interface DuoResultEvent {
   v: 1;
   type: 'duo.result';
   challengeId: string;
-  result: 'allow' | 'deny' | 'timeout' | 'error';
+  /**
+   * `withdrawn`: the challenge ended another way (a cancel, a passcode) before the push went out,
+   * and the worker sent none (`duoEndedKey`). Gateways from before it reject the event: roll them
+   * out first, as README's upgrade order says.
+   */
+  result: 'allow' | 'deny' | 'timeout' | 'error' | 'withdrawn';
   /** Human readable, from Duo's status message or ours; never the username. */
   reason: string;
 }
 
+/**
+ * Set by the gateway when a Duo challenge ends another way (a cancel, a passcode) while its auth
+ * job may still run: a worker that finds it sends no push. It covers the job the gateway could
+ * not take back because a worker held it just then (a push deferred for want of a slot).
+ */
+export const duoEndedKey = (prefix: string, challengeId: string): string => `${prefix}:duo-ended:${challengeId}`;
 /** Where the duo worker keeps the txid of a challenge's Duo auth: once it exists, the push has gone out. */
 export const duoTxidKey = (prefix: string, challengeId: string): string => `${prefix}:duo-txid:${challengeId}`;
 export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;
@@ -130,7 +141,7 @@ export function parseDuoResultEvent(data: unknown): DuoResultEvent {
     v: isOneOf(1),
     type: isOneOf('duo.result'),
     challengeId: isString(64),
-    result: isOneOf('allow', 'deny', 'timeout', 'error'),
+    result: isOneOf('allow', 'deny', 'timeout', 'error', 'withdrawn'),
     reason: isString(255),
   });
 }

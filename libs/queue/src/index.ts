@@ -15,6 +15,7 @@ export {
   type PushJob,
 } from './job-payloads';
 export {
+  duoEndedKey,
   duoTxidKey,
   parseDuoJob,
   parseDuoPreauthResult,

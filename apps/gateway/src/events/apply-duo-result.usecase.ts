@@ -8,7 +8,7 @@ import { Clock } from '../services/clock';
 import { LockoutService } from '../services/lockout.service';
 import { PromptRateLimiter } from '../services/send-rate-limiter';
 
-const EVENT_OF: Record<DuoResultEvent['result'], (reason: string) => ChallengeEvent> = {
+const EVENT_OF: Record<Exclude<DuoResultEvent['result'], 'withdrawn'>, (reason: string) => ChallengeEvent> = {
   allow: () => ({ type: 'approve' }),
   deny: (reason) => ({ type: 'deny', reason }),
   timeout: () => ({ type: 'expire' }),
@@ -37,6 +37,13 @@ export class ApplyDuoResultUseCase {
       const challenges = new ChallengeRepository(manager);
       const challenge = await challenges.findById(event.challengeId);
       if (!challenge) return 'nothing';
+      if (event.result === 'withdrawn') {
+        // No push went out for a challenge that ended another way; one still pending is left as it is.
+        if (challenge.status === 'PENDING' || challenge.delivery !== 'QUEUED') return 'nothing';
+        challenge.delivery = transitionDelivery('QUEUED', 'NOT_REQUIRED');
+        await challenges.save(challenge);
+        return 'changed';
+      }
       const delivery = challenge.delivery === 'QUEUED' ? transitionDelivery('QUEUED', event.result === 'error' ? 'FAILED' : 'SENT') : challenge.delivery;
       if (challenge.status !== 'PENDING') {
         // Settled already (a passcode, a cancel, expiry): the outcome stands, but Duo's request

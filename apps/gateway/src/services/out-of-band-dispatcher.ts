@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { deliveredMarkerKey, duoTxidKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue } from '@mfa/queue';
+import { deliveredMarkerKey, duoEndedKey, duoTxidKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue, type RedisConnection } from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -10,6 +10,7 @@ import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import type { Logger } from '@mfa/observability';
 import { Clock } from './clock';
 import { LOGGER } from './logger.provider';
+import { BULL_CONNECTION } from './redis.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
 
@@ -50,6 +51,7 @@ export class OutOfBandDispatcher {
     private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BULL_CONNECTION) private readonly redis: RedisConnection,
   ) {}
 
   /**
@@ -73,12 +75,16 @@ export class OutOfBandDispatcher {
    * After challenges ended before their delivery mattered: takes back their jobs no worker has
    * picked up yet, so no code or push goes out for a challenge nobody can answer any more. A job
    * running now, or one whose delivery has gone out already (a Duo push waiting to resume its
-   * polling), is left to finish and report. Returns the challenges with nothing of their delivery
-   * left in flight. Best effort: the challenge's end stands whether or not Redis answers now.
+   * polling), is left to finish and report; a Duo challenge is also marked ended, so a worker that
+   * holds its job sends no push and reports it withdrawn. Returns the challenges with nothing of
+   * their delivery left in flight. Best effort: the challenge's end stands whether or not Redis
+   * answers now.
    */
   async withdraw(challenges: ChallengeEntity[]): Promise<ChallengeEntity[]> {
     const queued = challenges.filter((c) => c.delivery === 'QUEUED');
     try {
+      const duo = queued.filter((c) => c.type === 'DUO');
+      await Promise.all(duo.map((c) => this.redis.set(duoEndedKey(this.config.queuePrefix, c.id), '1', 'EX', this.ttlSeconds(c))));
       const goneOut = await Promise.all(queued.map((c) => this.producer.anyExists([this.goneOutKey(c)])));
       const unsent = queued.filter((_, i) => !goneOut[i]);
       await Promise.all(unsent.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
