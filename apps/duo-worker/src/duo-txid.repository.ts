@@ -2,7 +2,8 @@ import { duoEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
 
 /**
  * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
- * (or is retried) resumes polling it instead of sending the user a second Duo Push.
+ * (or is retried) resumes polling it instead of sending the user a second Duo Push; and reads the
+ * gateway's mark that the challenge ended, so none is sent at all.
  */
 export interface DuoTxidRepository {
   find(challengeId: string): Promise<string | undefined>;

@@ -4,7 +4,7 @@ import type { MfaClient } from '@mfa/client';
 import type { Challenge } from '@mfa/contracts';
 import { DUO_FAKE_PASSCODE, DUO_FAULTS, DuoFake } from '@mfa/fakes';
 import { createBullConnection, JobIds, QueueName } from '@mfa/queue';
-import { eventually } from '@mfa/testing';
+import { eventually, TcpProxy } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createDuoWorker } from '../../duo-worker/src/duo.worker';
 import { grpcError } from './grpc-expect';
@@ -261,5 +261,39 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       duo.failFor(0, DUO_FAULTS.serverError);
     }
     expect((await client.listFactors({ user_id: 'u-down' })).factors).toEqual([]);
+  }, 60_000);
+});
+
+/** Withdrawal follows a committed answer: with Redis unreachable, it gives up at once and the answer still comes. */
+describe.each(['sqlite', 'postgres'] as const)('Duo withdrawal while Redis is unreachable (%s)', (driver) => {
+  it('cancels a Duo challenge within seconds: taking its push back gives up instead of waiting for Redis', async () => {
+    const duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 200 });
+    await duo.start();
+    duo.setUser('ada', 'allow');
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const proxy = await TcpProxy.inFrontOf(redisUrl).start();
+    const prefix = `{mfa-cut-${Date.now()}}`;
+    const gateway = await startGateway({ driver, env: { REDIS_URL: proxy.url(redisUrl), QUEUE_PREFIX: prefix } });
+    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
+    const worker = await startWorker(createDuoWorker(duoEnv), loadWorkerConfig('duo-worker', 8, { ...gateway.env, REDIS_URL: redisUrl, HTTP_PORT: '0' }), '127.0.0.1');
+    try {
+      const client = gateway.client();
+      await client.enrollFactor({ user_id: 'u-cut', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+      await worker.close(); // the push job waits in the queue
+      const challenge = await client.startChallenge({ user_id: 'u-cut' });
+      await proxy.cut();
+      const answer = await Promise.race([
+        client.cancelChallenge({ challenge_id: challenge.id }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('CancelChallenge still waiting on Redis after 15 s')), 15_000)),
+      ]);
+      expect(answer).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_QUEUED' });
+    } finally {
+      await proxy.restore().catch(() => undefined);
+      // Closing while its connections reconnect can hang the gateway's shutdown (see the session note): wait until it is ready.
+      await eventually('the gateway ready again', async () => ((await fetch(`${gateway.httpUrl}/readyz`)).status === 200 ? true : undefined), 20_000);
+      await gateway.close();
+      await proxy.stop();
+      await duo.stop();
+    }
   }, 60_000);
 });

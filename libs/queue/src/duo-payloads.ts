@@ -53,7 +53,7 @@ export interface DuoResultEvent {
   type: 'duo.result';
   challengeId: string;
   /**
-   * `withdrawn`: the challenge ended another way (a cancel, a passcode) before the push went out,
+   * `withdrawn`: the challenge ended another way (a cancel, a deleted factor, a passcode) before the push went out,
    * and the worker sent none (`duoEndedKey`). Gateways from before it reject the event: roll them
    * out first, as README's upgrade order says.
    */
@@ -63,9 +63,9 @@ export interface DuoResultEvent {
 }
 
 /**
- * Set by the gateway when a Duo challenge ends another way (a cancel, a passcode) while its auth
- * job may still run: a worker that finds it sends no push. It covers the job the gateway could
- * not take back because a worker held it just then (a push deferred for want of a slot).
+ * Set by the gateway when it takes back the push of a Duo challenge that ended another way (a
+ * cancel, a deleted factor, a passcode): a worker that finds it sends no push. It covers the job
+ * the gateway could not take back because a worker held it just then (a push being deferred).
  */
 export const duoEndedKey = (prefix: string, challengeId: string): string => `${prefix}:duo-ended:${challengeId}`;
 /** Where the duo worker keeps the txid of a challenge's Duo auth: once it exists, the push has gone out. */

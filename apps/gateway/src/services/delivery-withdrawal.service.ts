@@ -9,7 +9,8 @@ import { OutOfBandDispatcher } from './out-of-band-dispatcher';
  * After challenges end before their delivery mattered (CancelChallenge, DeleteFactor, an enrollment
  * that replaces another, a Duo passcode answered in place of the push): their delivery jobs are taken
  * back, and a delivery nothing is left to send becomes NOT_REQUIRED rather than QUEUED for good.
- * A job a worker holds already finishes and reports SENT or FAILED as usual.
+ * A job a worker holds already finishes and reports SENT or FAILED as usual; a Duo one that has
+ * not pushed yet sends nothing and reports withdrawn (NOT_REQUIRED).
  */
 @Injectable()
 export class DeliveryWithdrawal {

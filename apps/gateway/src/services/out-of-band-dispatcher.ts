@@ -10,9 +10,10 @@ import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import type { Logger } from '@mfa/observability';
 import { Clock } from './clock';
 import { LOGGER } from './logger.provider';
-import { BULL_CONNECTION } from './redis.provider';
+import { REDIS } from './redis.provider';
 
 const CHANNEL: Record<OutOfBandFactorType, OutOfBandChannel> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email' };
+const ENDED_MARK_MARGIN_S = 60;
 
 /**
  * Adding a delivery job failed on Redis's side (unreachable, or slower than the command timeout).
@@ -51,7 +52,8 @@ export class OutOfBandDispatcher {
     private readonly clock: Clock,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(BULL_CONNECTION) private readonly redis: RedisConnection,
+    // Fail-fast: withdrawal follows a committed answer, which must not wait out a Redis outage.
+    @Inject(REDIS) private readonly redis: RedisConnection,
   ) {}
 
   /**
@@ -84,7 +86,8 @@ export class OutOfBandDispatcher {
     const queued = challenges.filter((c) => c.delivery === 'QUEUED');
     try {
       const duo = queued.filter((c) => c.type === 'DUO');
-      await Promise.all(duo.map((c) => this.redis.set(duoEndedKey(this.config.queuePrefix, c.id), '1', 'EX', this.ttlSeconds(c))));
+      // Outlives the worker's copy of the deadline (the job's ttlSeconds was rounded up at dispatch).
+      await Promise.all(duo.map((c) => this.redis.set(duoEndedKey(this.config.queuePrefix, c.id), '1', 'EX', this.ttlSeconds(c) + ENDED_MARK_MARGIN_S)));
       const goneOut = await Promise.all(queued.map((c) => this.producer.anyExists([this.goneOutKey(c)])));
       const unsent = queued.filter((_, i) => !goneOut[i]);
       await Promise.all(unsent.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
