@@ -6,10 +6,9 @@ import { duoEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
  * gateway's mark that the challenge ended, so none is sent at all.
  */
 export interface DuoTxidRepository {
-  find(challengeId: string): Promise<string | undefined>;
+  /** The stored txid, and whether the gateway marked the challenge ended another way (`duoEndedKey`): then no push may go out. */
+  find(challengeId: string): Promise<{ txid: string | undefined; ended: boolean }>;
   save(challengeId: string, txid: string, ttlSeconds: number): Promise<void>;
-  /** Whether the gateway marked the challenge ended another way (`duoEndedKey`): no push may go out for it. */
-  ended(challengeId: string): Promise<boolean>;
 }
 
 /**
@@ -28,15 +27,14 @@ export class RedisDuoTxidRepository implements DuoTxidRepository {
     return duoTxidKey(this.prefix, challengeId);
   }
 
-  async find(challengeId: string): Promise<string | undefined> {
-    return (await this.redis.get(this.key(challengeId))) ?? undefined;
+  /** One MGET (both keys share the prefix's hash slot): every run of a job asks, deferred ones every second or two. */
+  async find(challengeId: string): Promise<{ txid: string | undefined; ended: boolean }> {
+    const [txid, ended] = await this.redis.mget(this.key(challengeId), duoEndedKey(this.prefix, challengeId));
+    return { txid: txid ?? undefined, ended: ended !== null };
   }
 
   async save(challengeId: string, txid: string, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.key(challengeId), txid, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
-  async ended(challengeId: string): Promise<boolean> {
-    return (await this.redis.exists(duoEndedKey(this.prefix, challengeId))) > 0;
-  }
 }

@@ -20,7 +20,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
   const logger = createLogger('test', new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }), 'debug');
   const txids = new Map<string, string>();
   const ended = new Set<string>();
-  const repo: DuoTxidRepository = { find: async (id) => txids.get(id), save: async (id, txid) => void txids.set(id, txid), ended: async (id) => ended.has(id) };
+  const repo: DuoTxidRepository = { find: async (id) => ({ txid: txids.get(id), ended: ended.has(id) }), save: async (id, txid) => void txids.set(id, txid) };
   const events: { jobId: string; event: ChallengeEventJob }[] = [];
   const started: DuoAuthStart[] = [];
   const polls: string[] = [];

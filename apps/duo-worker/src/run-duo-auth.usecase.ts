@@ -67,8 +67,9 @@ export class RunDuoAuthUseCase {
   async execute(command: RunDuoAuthCommand): Promise<DuoAuthOutcome> {
     const { job } = command;
     const log = { challengeId: job.challengeId, factorId: job.factorId, jobId: command.jobId, factor: job.factor, attempt: command.attempt };
-    let txid = await this.deps.txids.find(job.challengeId);
-    if (txid === undefined && (await this.deps.txids.ended(job.challengeId))) {
+    const stored = await this.deps.txids.find(job.challengeId);
+    let txid = stored.txid;
+    if (txid === undefined && stored.ended) {
       // Ended by a cancel or a passcode while a worker held this job, so the gateway could not take it back.
       this.logger.info(log, 'challenge ended before its Duo push went out; none sent');
       return this.report(job.challengeId, 'withdrawn', WITHDRAWN_REASON);
