@@ -11,6 +11,12 @@ import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
 import { watchChallenge } from './watch-stream';
 
+/** The real duo worker (8 slots) on the environment the gateway under test was given, against `duo`. */
+function startDuoWorkerFor(duo: DuoFake, env: Record<string, string>): Promise<StartedWorker> {
+  const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
+  return startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...env, HTTP_PORT: '0' }), '127.0.0.1');
+}
+
 /** DUO factors through the real duo worker and its Duo Auth API client, against the loopback Duo. */
 describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
   let gateway: RunningGateway;
@@ -32,10 +38,14 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     await duo.stop();
   });
 
-  function startDuoWorker(): Promise<StartedWorker> {
-    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
-    return startWorker(createDuoWorker(duoEnv, { pollIntervalMs: 100 }), loadWorkerConfig('duo-worker', 8, { ...gateway.env, HTTP_PORT: '0' }), '127.0.0.1');
-  }
+  const startDuoWorker = (): Promise<StartedWorker> => startDuoWorkerFor(duo, gateway.env);
+
+  /** The challenge once its delivery is no longer QUEUED (the worker or the gateway settled it). */
+  const deliverySettled = (challengeId: string): Promise<Challenge> =>
+    eventually('the delivery settled', async () => {
+      const current = await client.getChallenge({ challenge_id: challengeId });
+      return current.delivery === 'DELIVERY_STATUS_QUEUED' ? undefined : current;
+    });
 
   /**
    * Takes the job of this kind for this challenge, as a duo worker would. Pushes of earlier tests
@@ -162,10 +172,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       workerConnection.disconnect();
       worker = await startDuoWorker();
     }
-    const settledDelivery = await eventually('the delivery settled', async () => {
-      const current = await client.getChallenge({ challenge_id: challengeId });
-      return current.delivery === 'DELIVERY_STATUS_QUEUED' ? undefined : current;
-    });
+    const settledDelivery = await deliverySettled(challengeId);
     expect(settledDelivery).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_NOT_REQUIRED' });
     expect(duo.requests.filter((r) => r.path === '/auth/v2/auth' && r.params.username === 'held-user')).toHaveLength(0);
   });
@@ -220,13 +227,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect((await client.cancelChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_CANCELED');
-    const deadline = Date.now() + 10_000;
-    let current = await client.getChallenge({ challenge_id: challenge.id });
-    while (current.delivery === 'DELIVERY_STATUS_QUEUED' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      current = await client.getChallenge({ challenge_id: challenge.id });
-    }
-    expect(current).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
+    expect(await deliverySettled(challenge.id)).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
   });
 
   it('leaves a push already on the phone to report its outcome, even while no worker holds its job', async () => {
@@ -245,10 +246,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
       worker = await startDuoWorker();
     }
     duo.setUser('hal', 'allow'); // the next worker resumes the txid and hears the answer
-    const settledDelivery = await eventually('the delivery settled', async () => {
-      const current = await client.getChallenge({ challenge_id: challenge.id });
-      return current.delivery === 'DELIVERY_STATUS_QUEUED' ? undefined : current;
-    });
+    const settledDelivery = await deliverySettled(challenge.id);
     expect(settledDelivery).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_SENT' });
     expect(duo.transactions.filter((t) => t.username === 'hal')).toHaveLength(1);
   });
@@ -274,8 +272,7 @@ describe.each(['sqlite', 'postgres'] as const)('Duo withdrawal while Redis is un
     const proxy = await TcpProxy.inFrontOf(redisUrl).start();
     const prefix = `{mfa-cut-${Date.now()}}`;
     const gateway = await startGateway({ driver, env: { REDIS_URL: proxy.url(redisUrl), QUEUE_PREFIX: prefix } });
-    const duoEnv = { DUO_INTEGRATION_KEY: duo.integrationKey, DUO_SECRET_KEY: duo.secretKey, DUO_API_HOST: duo.host, DUO_API_BASE_URL: duo.url };
-    const worker = await startWorker(createDuoWorker(duoEnv), loadWorkerConfig('duo-worker', 8, { ...gateway.env, REDIS_URL: redisUrl, HTTP_PORT: '0' }), '127.0.0.1');
+    const worker = await startDuoWorkerFor(duo, { ...gateway.env, REDIS_URL: redisUrl }); // straight to Redis, not through the proxy
     try {
       const client = gateway.client();
       await client.enrollFactor({ user_id: 'u-cut', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
