@@ -262,35 +262,71 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
   }, 60_000);
 });
 
-/** Withdrawal follows a committed answer: with Redis unreachable, it gives up at once and the answer still comes. */
-describe.each(['sqlite', 'postgres'] as const)('Duo withdrawal while Redis is unreachable (%s)', (driver) => {
-  it('cancels a Duo challenge within seconds: taking its push back gives up instead of waiting for Redis', async () => {
-    const duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 200 });
+/**
+ * Withdrawal follows a committed answer: with Redis unreachable, it gives up at once and the
+ * answer still comes. The gateway also shuts down within seconds with Redis down or reconnecting.
+ */
+describe.each(['sqlite', 'postgres'] as const)('Duo while Redis is unreachable (%s)', (driver) => {
+  let duo: DuoFake;
+  let proxy: TcpProxy;
+  let gateway: RunningGateway;
+  let closeGateway: () => Promise<void>;
+  let closeWorker: () => Promise<void>;
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  beforeEach(async () => {
+    duo = new DuoFake({ host: 'api-test.duosecurity.com', answerDelayMs: 200 });
     await duo.start();
     duo.setUser('ada', 'allow');
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const proxy = await TcpProxy.inFrontOf(redisUrl).start();
-    const prefix = `{mfa-cut-${Date.now()}}`;
-    const gateway = await startGateway({ driver, env: { REDIS_URL: proxy.url(redisUrl), QUEUE_PREFIX: prefix } });
-    const worker = await startDuoWorkerFor(duo, { ...gateway.env, REDIS_URL: redisUrl }); // straight to Redis, not through the proxy
-    try {
-      const client = gateway.client();
-      await client.enrollFactor({ user_id: 'u-cut', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
-      await worker.close(); // the push job waits in the queue
-      const challenge = await client.startChallenge({ user_id: 'u-cut' });
-      await proxy.cut();
-      const answer = await Promise.race([
-        client.cancelChallenge({ challenge_id: challenge.id }),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('CancelChallenge still waiting on Redis after 15 s')), 15_000)),
-      ]);
-      expect(answer).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_QUEUED' });
-    } finally {
-      await proxy.restore().catch(() => undefined);
-      // Closing while its connections reconnect can hang the gateway's shutdown (see the session note): wait until it is ready.
-      await eventually('the gateway ready again', async () => ((await fetch(`${gateway.httpUrl}/readyz`)).status === 200 ? true : undefined), 20_000);
-      await gateway.close();
-      await proxy.stop();
-      await duo.stop();
-    }
+    proxy = await TcpProxy.inFrontOf(redisUrl).start();
+    gateway = await startGateway({ driver, env: { REDIS_URL: proxy.url(redisUrl), QUEUE_PREFIX: `{mfa-cut-${Date.now()}}` } });
+    closeGateway = once(() => gateway.close());
+    closeWorker = once((await startDuoWorkerFor(duo, { ...gateway.env, REDIS_URL: redisUrl })).close); // straight to Redis, not through the proxy
+    // A Duo enrollment opens the gateway's reader of the duo queue's events.
+    await gateway.client().enrollFactor({ user_id: 'u-cut', type: 'FACTOR_TYPE_DUO', duo_username: 'ada' });
+  });
+
+  afterEach(async () => {
+    await proxy.restore();
+    await closeGateway();
+    await closeWorker();
+    await proxy.stop();
+    await duo.stop();
+  });
+
+  it('cancels a Duo challenge within seconds: taking its push back gives up instead of waiting for Redis', async () => {
+    const client = gateway.client();
+    await closeWorker(); // the push job waits in the queue
+    const challenge = await client.startChallenge({ user_id: 'u-cut' });
+    await proxy.cut();
+    const answer = await within(15_000, 'CancelChallenge still waiting on Redis', client.cancelChallenge({ challenge_id: challenge.id }));
+    expect(answer).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED', delivery: 'DELIVERY_STATUS_QUEUED' });
+  }, 60_000);
+
+  it('shuts down within seconds right after Redis comes back, while its connections reconnect', async () => {
+    await proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // every connection has noticed
+    await proxy.restore();
+    await within(10_000, 'the gateway still shutting down', closeGateway());
+  }, 60_000);
+
+  it('shuts down within seconds while Redis stays unreachable', async () => {
+    await proxy.cut();
+    await within(10_000, 'the gateway still shutting down', closeGateway());
   }, 60_000);
 });
+
+/** `close` the first time, and the same promise after. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
+/** `promise`, or a rejection naming what is still waiting once `ms` have passed. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

@@ -116,7 +116,13 @@ export class DuoClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.events?.close();
-    this.eventsConnection?.disconnect();
+    if (!this.events || !this.eventsConnection) return;
+    const closing = this.events.close();
+    // Closing ends with a QUIT, which waits for Redis: while it is down or reconnecting that wait
+    // has no end (and ioredis parks a connection dropped mid-reconnect for good). The gRPC server
+    // has stopped by now, so no call waits for an answer: the connection is dropped instead.
+    if (this.eventsConnection.status === 'ready') await closing;
+    else closing.catch(() => undefined);
+    this.eventsConnection.disconnect();
   }
 }
