@@ -4,6 +4,9 @@ import { PermanentProviderError } from './provider-errors';
 /** Reported when the retry budget ran out on temporary failures. */
 export const RETRIES_EXHAUSTED_REASON = 'provider unavailable after retries';
 
+/** Reported for a delivery job that BullMQ failed as stalled: it is not run again, since each run stopped a worker. */
+export const STALLED_OUT_REASON = 'the delivery job stopped its workers mid-job too many times';
+
 /** A job that can never be delivered, whatever the provider says: fails at once, no retries. */
 export class UndeliverableJobError extends UnrecoverableError {
   override name = 'UndeliverableJobError';

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createLogger } from '@mfa/observability';
 import { eventually, freePort } from '@mfa/testing';
+import { STALLED_OUT_REASON, UndeliverableJobError } from './delivery-failure';
 import { createBullConnection, type RedisConnection } from './redis-connection';
 import { QueueName } from './queue-names';
+import { MAX_STALLED_COUNT } from './retry-policy';
 import { JobDeferred, runWorker, UNREACHABLE_REDIS_GRACE_MS, type RunningWorker } from './worker-runner';
 
 const passThrough = (data: unknown): unknown => data;
@@ -147,6 +149,80 @@ describe('a handler that defers its job (JobDeferred)', () => {
       await queue.obliterate({ force: true });
       await queue.close();
       connection.disconnect();
+    }
+  });
+});
+
+describe('a job that stalled more than MAX_STALLED_COUNT times', () => {
+  const connection = createBullConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {}, quiet);
+  afterAll(() => connection.disconnect());
+
+  /** A job taken `times` times by a worker that dies each time (its lock lapses, BullMQ's stall check puts it back). */
+  async function stalledJob(prefix: string, times: number): Promise<{ queue: Queue; jobId: string }> {
+    const queue = new Queue(QueueName.Otp, { connection, prefix });
+    const job = await queue.add('otp', { n: 1 }, { attempts: 10 });
+    const dying = new Worker(QueueName.Otp, null, { connection, prefix, lockDuration: 200, stalledInterval: 100, maxStalledCount: Number.MAX_SAFE_INTEGER, autorun: false });
+    try {
+      await dying.startStalledCheckTimer();
+      for (let stall = 1; stall <= times; stall++) {
+        expect((await dying.getNextJob(`dead-${stall}`))?.id).toBe(job.id);
+        await eventually(`stall ${stall}`, async () => {
+          const current = await queue.getJob(job.id!);
+          return current?.stalledCounter === stall && (await current.getState()) === 'waiting' ? true : undefined;
+        }, 5_000, 20);
+      }
+    } finally {
+      await dying.close(true);
+    }
+    return { queue, jobId: job.id! };
+  }
+
+  function runOn(prefix: string, runs: string[], failures: Error[]): RunningWorker {
+    return runWorker({
+      queue: QueueName.Otp,
+      prefix,
+      connection,
+      concurrency: 1,
+      parse: passThrough,
+      handle: async () => void runs.push('ran'),
+      onFinalFailure: async (_payload, error) => void failures.push(error),
+    });
+  }
+
+  it('fails for good without running, and the failure is reported like any other', async () => {
+    const prefix = `{mfa-stalled-out-${Date.now()}}`;
+    const { queue, jobId } = await stalledJob(prefix, MAX_STALLED_COUNT + 1);
+    const runs: string[] = [];
+    const failures: Error[] = [];
+    const worker = runOn(prefix, runs, failures);
+    try {
+      await eventually('the job failed', async () => ((await queue.getJobState(jobId)) === 'failed' ? true : undefined), 5_000, 20);
+      expect(runs).toEqual([]);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toBeInstanceOf(UndeliverableJobError);
+      expect((failures[0] as UndeliverableJobError).reason).toBe(STALLED_OUT_REASON);
+      expect((await queue.getJob(jobId))?.failedReason).toBe(STALLED_OUT_REASON);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('still runs at MAX_STALLED_COUNT stalls', async () => {
+    const prefix = `{mfa-stalled-${Date.now()}}`;
+    const { queue, jobId } = await stalledJob(prefix, MAX_STALLED_COUNT);
+    const runs: string[] = [];
+    const failures: Error[] = [];
+    const worker = runOn(prefix, runs, failures);
+    try {
+      await eventually('the job completed', async () => ((await queue.getJobState(jobId)) === 'completed' ? true : undefined), 5_000, 20);
+      expect(runs).toEqual(['ran']);
+      expect(failures).toEqual([]);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from
 import { connectionLogger, type RedisConnection } from './redis-connection';
 import { logConnectionErrors } from './redis-error-log';
 import type { QueueName } from './queue-names';
+import { STALLED_OUT_REASON, UndeliverableJobError } from './delivery-failure';
 import { JITTERED_BACKOFF, jitteredBackoff, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS } from './retry-policy';
 
 /**
@@ -57,6 +58,13 @@ const REDIS_CHECK_MS = 100;
 const isReachable = (connection: RedisConnection): boolean => connection.status === 'ready';
 
 /**
+ * BullMQ's own stall limit fails a job without running the processor, so `onFinalFailure` would
+ * never hear of it (a delivery left QUEUED for good). BullMQ's limit is set out of reach and
+ * MAX_STALLED_COUNT is kept by the processor instead, which reports the failure like any other.
+ */
+const BULLMQ_STALL_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/**
  * Closes a worker: stops taking jobs, aborts `stopping`, and waits for the jobs in flight. BullMQ
  * needs Redis for that and would wait for it without end, so while Redis is unreachable (when the
  * close starts, or for `graceMs` during the wait) nothing is waited for: an in-flight job can
@@ -98,6 +106,8 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
     async (job, token) => {
       const payload = options.parse(job.data);
       try {
+        // Not run again: each run so far stopped its worker (killed, out of memory, cut from Redis).
+        if (job.stalledCounter > MAX_STALLED_COUNT) throw new UndeliverableJobError(STALLED_OUT_REASON);
         return await options.handle(payload, job, stopping.signal);
       } catch (error) {
         if (error instanceof JobInterrupted && token) {
@@ -120,7 +130,7 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
       concurrency: options.concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
-      maxStalledCount: MAX_STALLED_COUNT,
+      maxStalledCount: BULLMQ_STALL_LIMIT,
       settings: { backoffStrategy: (attempts, type, error) => (type === JITTERED_BACKOFF ? jitteredBackoff(attempts, type, error) : 1_000) },
     },
   );
