@@ -296,6 +296,8 @@ describe('duo worker', () => {
       for (const job of pushes) await producer.add(QueueName.Duo, job.jobId, job.payload);
       await fake.waitForRequest((r) => r.path === '/auth/v2/auth_status' && fake.transactions.some((t) => t.username === first && t.txid === r.params.txid), 10_000);
       await waitFor('the second push deferred', async () => ((await duoQueue.getJobState(pushes[1].jobId)) === 'delayed' ? true : undefined));
+      const metricsUrl = `http://127.0.0.1:${(worker.app.getHttpServer().address() as AddressInfo).port}/metrics`;
+      await waitFor('the deferral counted', async () => (/^mfa_jobs_processed_total\{queue="duo",outcome="deferred"\} [1-9]/m.test(await (await fetch(metricsUrl)).text()) ? true : undefined));
 
       const asking = passcodeJob(user('allow'), DUO_FAKE_PASSCODE);
       await expect(runAndAwait<DuoPasscodeResult>(asking.jobId, asking.payload)).resolves.toMatchObject({ result: 'allow' });

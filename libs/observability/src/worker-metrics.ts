@@ -10,7 +10,7 @@ export class WorkerMetrics {
   constructor(readonly registry: Registry) {
     this.jobsProcessed = new Counter({
       name: 'mfa_jobs_processed_total',
-      help: 'Jobs by queue and outcome (completed, retry, failed).',
+      help: 'Jobs by queue and outcome (completed, retry, failed; deferred: put back for later, using no attempt).',
       labelNames: ['queue', 'outcome'],
       registers: [registry],
     });

@@ -39,7 +39,8 @@ export interface WorkerRunnerOptions<T, R = void> {
   handle: (payload: T, job: Job, stopping: AbortSignal) => Promise<R>;
   /** Called once a job has failed for good (permanent error or retries exhausted). */
   onFinalFailure?: (payload: T, error: Error, job: Job) => Promise<void>;
-  onOutcome?: (outcome: 'completed' | 'retry' | 'failed', job: Job, error?: Error) => void;
+  /** `deferred`: a `JobDeferred` put the job back for later, using no attempt. */
+  onOutcome?: (outcome: 'completed' | 'retry' | 'failed' | 'deferred', job: Job, error?: Error) => void;
 }
 
 export interface RunningWorker {
@@ -116,6 +117,7 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
         }
         if (error instanceof JobDeferred && token) {
           await job.moveToDelayed(Date.now() + error.delayMs, token);
+          options.onOutcome?.('deferred', job);
           throw new DelayedError();
         }
         // Reported inside the job, under its lock: if reporting fails, the job is retried and
