@@ -9,11 +9,11 @@ import { Client } from 'pg';
 import { MfaClient } from '@mfa/client';
 import { Keyring } from '@mfa/crypto';
 import { SmtpFake, TwilioFake, type ReceivedMessage } from '@mfa/fakes';
-import { createTestDatabase, freePort, type TestDatabase } from '@mfa/testing';
+import { createTestDatabase, freePort, type TestDatabase, type TestDriver } from '@mfa/testing';
 
 /**
  * The product as operators run it, for measuring: the built apps as child processes on one
- * PostgreSQL database and one Redis prefix of their own, with the loopback provider fakes in this
+ * database (PostgreSQL, or the embedded SQLite default) and one Redis prefix of their own, with the loopback provider fakes in this
  * process. Unlike the e2e stack, app output goes to log files (piping it here would charge the
  * bench process for every log line) and each process can be sampled from /proc.
  */
@@ -65,8 +65,10 @@ export class Stack {
   private counter = 0;
   private readonly stoppables: { stop(): Promise<void> }[] = [];
 
+  constructor(readonly driver: TestDriver = 'postgres') {}
+
   async start(): Promise<this> {
-    this.database = await createTestDatabase('postgres');
+    this.database = await createTestDatabase(this.driver);
     await this.twilio.start();
     await this.smtp.start();
     await this.startApp('gateway');
@@ -163,6 +165,7 @@ export class Stack {
 
   /** PostgreSQL backends serving this stack's database (not other databases on the server). */
   async postgresPids(): Promise<number[]> {
+    if (this.driver !== 'postgres') return [];
     const client = new Client({ connectionString: this.database!.url });
     await client.connect();
     try {
@@ -395,7 +398,7 @@ export class CpuMeter {
     const groups = new Map<string, number[]>();
     for (const app of this.stack.apps) groups.set(app.name, [app.pid]);
     groups.set('redis-server', await this.stack.redisPid().then((pid) => (pid ? [pid] : []), () => []));
-    groups.set('postgres (this db)', await this.stack.postgresPids().catch(() => []));
+    if (this.stack.driver === 'postgres') groups.set('postgres (this db)', await this.stack.postgresPids().catch(() => []));
     return groups;
   }
 

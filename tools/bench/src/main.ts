@@ -9,7 +9,7 @@ import { scaleOutBench, type ScaleOutFigures } from './scale-out.bench';
 import { verifyBench, type VerifyFigures } from './verify.bench';
 
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only pipeline,verify,push,memory,scale_out]`
+ * `npm run bench [-- --quick] [--json FILE] [--only pipeline,verify,push,memory,scale_out] [--database postgres|sqlite]`
  *
  * Runs the benchmarks against the built apps (real processes, PostgreSQL, Redis, loopback fakes),
  * each next to a baseline measured in the same run, and prints one table with the machine's facts.
@@ -38,17 +38,24 @@ const FULL: Sizes = { smsFactors: 1_000, enrollSeconds: 60, pipelineChallenges: 
 
 interface Options {
   quick: boolean;
+  /** The gateway's database: PostgreSQL (the default here) or the embedded SQLite default of `npm start`. */
+  database: 'postgres' | 'sqlite';
   json?: string;
   only: Set<BenchName>;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, only: new Set(BENCHES) };
+  const options: Options = { quick: false, database: 'postgres', only: new Set(BENCHES) };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
     else if (arg === '--json') options.json = argv[++i];
     else if (arg.startsWith('--json=')) options.json = arg.slice('--json='.length);
+    else if (arg === '--database' || arg.startsWith('--database=')) {
+      const database = arg === '--database' ? argv[++i] : arg.slice('--database='.length);
+      if (database !== 'postgres' && database !== 'sqlite') throw new Error('--database takes postgres or sqlite');
+      options.database = database;
+    }
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       const names = (list ?? '').split(',').map((s) => s.trim().replace('-', '_')).filter(Boolean);
@@ -56,7 +63,7 @@ function parseArgs(argv: string[]): Options {
       if (unknown.length > 0 || names.length === 0) throw new Error(`--only takes a comma-separated list of ${BENCHES.join(', ')}`);
       options.only = new Set(names as BenchName[]);
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json FILE] [--only pipeline,verify,push,memory,scale_out]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--json FILE] [--only pipeline,verify,push,memory,scale_out] [--database postgres|sqlite]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -72,12 +79,14 @@ interface Machine {
   kernel: string;
   date: string;
   mode: 'quick' | 'full';
+  /** The gateway's database in this run. */
+  database: 'postgres' | 'sqlite';
   /** 1-minute load average when the run began and when it ended: other work on a shared machine. */
   load_avg_start: number;
   load_avg_end?: number;
 }
 
-function machine(quick: boolean): Machine {
+function machine(quick: boolean, database: Machine['database']): Machine {
   const list = cpus();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
@@ -87,6 +96,7 @@ function machine(quick: boolean): Machine {
     kernel: `${process.platform} ${release()}`,
     date: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
+    database,
     load_avg_start: round(loadavg()[0], 2),
   };
 }
@@ -101,11 +111,13 @@ interface Results {
   seconds?: number;
 }
 
+const DATABASE_NAMES = { postgres: 'PostgreSQL', sqlite: 'SQLite (embedded)' } as const;
+
 async function run(options: Options, results: Results, stackRef: { stack?: Stack }): Promise<void> {
   const sizes = options.quick ? QUICK : FULL;
   const only = options.only;
-  log(`starting the stack (gateway on PostgreSQL, otp, telephony and email workers)`);
-  const stack = await new Stack().start();
+  log(`starting the stack (gateway on ${DATABASE_NAMES[options.database]}, otp, telephony and email workers)`);
+  const stack = await new Stack(options.database).start();
   stackRef.stack = stack;
   const client = stack.client();
   const router = new SmsRouter(stack.twilio);
@@ -185,7 +197,7 @@ function table(results: Results): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]): string => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   const out = [
-    `MFA gateway benchmarks (${m.mode}), ${m.date}`,
+    `MFA gateway benchmarks (${m.mode}, gateway on ${DATABASE_NAMES[m.database]}), ${m.date}`,
     `machine: ${m.cpu} × ${m.cores} cores, ${m.memory_gb} GiB RAM, Node ${m.node}, ${m.kernel}; load average ${m.load_avg_start} at start, ${m.load_avg_end ?? '?'} at end`,
     '',
     line(rows[0]),
@@ -236,7 +248,7 @@ function json(results: Results): unknown {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const results: Results = { machine: machine(options.quick) };
+  const results: Results = { machine: machine(options.quick, options.database) };
   const stackRef: { stack?: Stack } = {};
   const began = performance.now();
   let interrupted = false;
@@ -251,7 +263,7 @@ async function main(): Promise<void> {
   try {
     await run(options, results, stackRef);
   } finally {
-    log('cleaning up (processes, test database, Redis keys)');
+    log('cleaning up (processes, the database, Redis keys)');
     await stackRef.stack?.stop();
   }
   results.seconds = round((performance.now() - began) / 1000, 1);
