@@ -7,13 +7,13 @@ import type { DuoTxidRepository } from './duo-txid.repository';
 import type { DuoAuthStart, DuoAuthState, DuoProvider } from './providers/duo.provider';
 import { RunDuoAuthCommand, type AuthJob } from './run-duo-auth.command';
 import { AuthShare } from './auth-share';
-import { DuoPollingInterrupted, NOT_SENT_REASON, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON, WITHDRAWN_REASON } from './run-duo-auth.usecase';
+import { DuoPollingInterrupted, ENDED_REASON, NOT_SENT_REASON, RunDuoAuthUseCase, TIMEOUT_REASON, UNAVAILABLE_REASON, WITHDRAWN_REASON } from './run-duo-auth.usecase';
 
 const USERNAME = 'alice.secret-user';
 const QUEUED = 1_000_000;
 
 /** The use case on a fake clock, with in-memory ports and a scripted Duo. */
-function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; share?: AuthShare } = {}) {
+function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; share?: AuthShare; pollsHang?: boolean } = {}) {
   let clock = QUEUED;
   const keyring = Keyring.parse(Keyring.generateSpec('t1'));
   const lines: string[] = [];
@@ -29,9 +29,11 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     preauth: async () => ({ result: 'auth', statusMessage: '' }),
     checkPasscode: async () => ({ result: 'allow', statusMessage: '' }),
     startAuth: async (request) => (started.push(request), { txid: 'tx-new' }),
-    authStatus: async (txid) => {
+    authStatus: async (txid, _timeoutMs, signal) => {
       polls.push(txid);
       options.onPoll?.();
+      // Duo holding the long poll: nothing changes until the caller stops asking.
+      if (options.pollsHang) return new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('request aborted'))));
       clock += options.statusTakesMs ?? 100;
       const next = states.length > 1 ? states.shift() : states[0];
       if (next instanceof Error) throw next;
@@ -49,6 +51,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     share: options.share,
     now: () => clock,
     sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
+    endedCheckMs: 10,
   });
   const job: AuthJob = {
     v: 1,
@@ -110,7 +113,7 @@ describe('RunDuoAuthUseCase', () => {
     await expect(expired.useCase.execute(expired.command())).resolves.toBe('timeout');
   });
 
-  it('sends no push for a challenge the gateway marked ended, and reports it withdrawn; a push already sent is followed as usual', async () => {
+  it('sends no push for a challenge the gateway marked ended, and reports it withdrawn; an unmarked push already sent is followed as usual', async () => {
     const t = setup([waiting]);
     t.ended.add('ch1');
     await expect(t.useCase.execute(t.command())).resolves.toBe('withdrawn');
@@ -118,9 +121,23 @@ describe('RunDuoAuthUseCase', () => {
     expect(t.events).toEqual([{ jobId: 'ch1.duo-result', event: { v: 1, type: 'duo.result', challengeId: 'ch1', result: 'withdrawn', reason: WITHDRAWN_REASON } }]);
 
     const sent = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }]);
-    sent.ended.add('ch1');
     sent.txids.set('ch1', 'tx-earlier');
     await expect(sent.useCase.execute(sent.command(1))).resolves.toBe('allow');
+  });
+
+  it('lets go of a push once its challenge is marked ended, during the long poll or before a rerun: reported timeout, slot given back', async () => {
+    const share = new AuthShare(1);
+    const t = setup([waiting], { share, pollsHang: true, onPoll: () => t.ended.add('ch1') });
+    await expect(t.useCase.execute(t.command())).resolves.toBe('timeout');
+    expect(t.started).toHaveLength(1);
+    expect(t.events).toEqual([{ jobId: 'ch1.duo-result', event: { v: 1, type: 'duo.result', challengeId: 'ch1', result: 'timeout', reason: ENDED_REASON } }]);
+    expect(share.tryTake()).toBe(true);
+
+    const rerun = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }]);
+    rerun.ended.add('ch1');
+    rerun.txids.set('ch1', 'tx-earlier');
+    await expect(rerun.useCase.execute(rerun.command(1))).resolves.toBe('timeout');
+    expect(rerun.polls).toHaveLength(0);
   });
 
   it('gives its slot back however the auth ends', async () => {

@@ -14,6 +14,9 @@ export const TIMEOUT_REASON = 'no answer in Duo before the challenge expired';
 export const UNAVAILABLE_REASON = 'Duo is unavailable';
 export const NOT_SENT_REASON = 'the challenge expired before a duo worker could send the push';
 export const WITHDRAWN_REASON = 'the challenge ended before its push went out';
+export const ENDED_REASON = 'the challenge ended another way before Duo answered';
+/** How often a push being followed looks for the gateway's mark that its challenge ended (a passcode, a cancel). */
+export const ENDED_CHECK_MS = 5_000;
 /** Between two auth_status calls that Duo answered at once. */
 export const POLL_INTERVAL_MS = 1_500;
 /** Duo holds auth_status up to about a minute while nothing changes; a little more than that. */
@@ -39,13 +42,15 @@ export interface RunDuoAuthDependencies {
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   pollIntervalMs?: number;
+  endedCheckMs?: number;
 }
 
 /**
  * StartChallenge on a Duo factor: start a Duo Push / phone call with `async=1`, remember its
  * txid, then follow `auth_status` until the user answers or the challenge expires, and report
  * `duo.result`. A rerun (retry, stall, drain) finds the txid and resumes polling: the user
- * never gets a second push for one challenge; a challenge the gateway marked ended gets none.
+ * never gets a second push for one challenge; a challenge the gateway marked ended gets none,
+ * and a push it is following is let go once that mark appears (reported `timeout`: sent, unanswered).
  * Provider errors propagate (classified) so BullMQ retries; `reportFinalFailure` reports `error`
  * so the challenge never hangs PENDING.
  */
@@ -54,6 +59,7 @@ export class RunDuoAuthUseCase {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly pollIntervalMs: number;
+  private readonly endedCheckMs: number;
   private readonly share: Pick<AuthShare, 'tryTake' | 'release'>;
 
   constructor(private readonly deps: RunDuoAuthDependencies) {
@@ -61,6 +67,7 @@ export class RunDuoAuthUseCase {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined));
     this.pollIntervalMs = deps.pollIntervalMs ?? POLL_INTERVAL_MS;
+    this.endedCheckMs = deps.endedCheckMs ?? ENDED_CHECK_MS;
     this.share = deps.share ?? new AuthShare(Number.POSITIVE_INFINITY);
   }
 
@@ -73,6 +80,11 @@ export class RunDuoAuthUseCase {
       // Ended by a cancel or a passcode while a worker held this job, so the gateway could not take it back.
       this.logger.info(log, 'challenge ended before its Duo push went out; none sent');
       return this.report(job.challengeId, 'withdrawn', WITHDRAWN_REASON);
+    }
+    if (stored.ended) {
+      // The push is on the phone, but the challenge ended without it: nothing is left to hear.
+      this.logger.info(log, 'challenge ended another way; its Duo push is no longer followed');
+      return this.report(job.challengeId, 'timeout', ENDED_REASON);
     }
 
     if (this.now() >= command.expiresAt) {
@@ -116,8 +128,42 @@ export class RunDuoAuthUseCase {
   }
 
   private async poll(command: RunDuoAuthCommand, txid: string, username: string, log: object): Promise<DuoAuthOutcome> {
+    const ended = this.watchEnded(command.job.challengeId);
+    try {
+      return await this.follow(command, txid, username, log, ended.signal);
+    } finally {
+      ended.stop();
+    }
+  }
+
+  /**
+   * Aborts once the gateway marks the challenge ended (a passcode or a cancel ended it while Duo
+   * holds the long poll): the slot goes back then, not when Duo gives up on the push a minute later.
+   */
+  private watchEnded(challengeId: string): { signal: AbortSignal; stop(): void } {
+    const ended = new AbortController();
+    let asking = false; // one question at a time: during a Redis outage they would pile up
+    const timer = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      this.deps.txids
+        .find(challengeId)
+        .then((stored) => stored.ended && ended.abort(), () => undefined) // unanswered: the next check asks again
+        .finally(() => (asking = false));
+    }, this.endedCheckMs);
+    timer.unref();
+    return { signal: ended.signal, stop: () => clearInterval(timer) };
+  }
+
+  private async follow(command: RunDuoAuthCommand, txid: string, username: string, log: object, ended: AbortSignal): Promise<DuoAuthOutcome> {
     const { job, stop } = command;
+    const stopOrEnded = AbortSignal.any([stop, ended]);
+    const reportEnded = (polls: number): Promise<DuoAuthOutcome> => {
+      this.logger.info({ ...log, polls }, 'challenge ended another way while waiting for the user in Duo');
+      return this.report(job.challengeId, 'timeout', ENDED_REASON);
+    };
     for (let polls = 1; ; polls++) {
+      if (ended.aborted) return reportEnded(polls - 1);
       const left = command.expiresAt - this.now();
       if (left <= 0) {
         this.logger.info({ ...log, polls }, 'challenge expired while waiting for the user in Duo');
@@ -128,8 +174,9 @@ export class RunDuoAuthUseCase {
       let state;
       try {
         const timeoutMs = Math.min(LONG_POLL_TIMEOUT_MS, Math.max(left, MIN_POLL_TIMEOUT_MS));
-        state = await this.deps.metrics.measureProvider(this.deps.duo.name, () => this.deps.duo.authStatus(txid, timeoutMs, stop), providerOutcome);
+        state = await this.deps.metrics.measureProvider(this.deps.duo.name, () => this.deps.duo.authStatus(txid, timeoutMs, stopOrEnded), providerOutcome);
       } catch (error) {
+        if (ended.aborted) return reportEnded(polls);
         if (stop.aborted) throw new DuoPollingInterrupted('worker draining');
         if (this.now() >= command.expiresAt) continue; // the long poll ran into the deadline: a timeout, reported above
         logProviderFailure(this.logger, { ...log, polls }, error, 'Duo auth_status');
@@ -142,7 +189,7 @@ export class RunDuoAuthUseCase {
       }
       // A long poll already waited; an immediate answer waits out the interval.
       const wait = this.pollIntervalMs - (this.now() - started);
-      if (wait > 0) await this.sleep(Math.min(wait, command.expiresAt - this.now()), stop);
+      if (wait > 0) await this.sleep(Math.min(wait, command.expiresAt - this.now()), stopOrEnded);
     }
   }
 

@@ -110,15 +110,18 @@ describe.each(['sqlite', 'postgres'] as const)('Duo factors (%s)', (driver) => {
     }
   });
 
-  it('checks a Duo passcode with Duo: right → approved, wrong → an attempt used', async () => {
-    await client.enrollFactor({ user_id: 'u-pass', type: 'FACTOR_TYPE_DUO', duo_username: 'tim' });
+  it('checks a Duo passcode with Duo: right → approved, wrong → an attempt used; the unanswered push is let go', async () => {
+    await client.enrollFactor({ user_id: 'u-pass', type: 'FACTOR_TYPE_DUO', duo_username: 'tim' }); // never answers the push
     const challenge = await client.startChallenge({ user_id: 'u-pass' });
+    await eventually('the duo worker following the push', () => (duo.transactions.some((t) => t.username === 'tim' && duo.requests.some((r) => r.path === '/auth/v2/auth_status' && r.params.txid === t.txid)) ? true : undefined));
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '999999' })).toMatchObject({ ok: false, attempts_remaining: 4 });
     const verified = await client.verifyChallenge({ challenge_id: challenge.id, code: DUO_FAKE_PASSCODE });
     expect(verified).toMatchObject({ ok: true });
     expect(verified.challenge!.status).toBe('CHALLENGE_STATUS_APPROVED');
     // The passcode's answer reported the approval: a call without a code cannot report it again.
     await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '' }), status.FAILED_PRECONDITION);
+    // The worker stops following the push within seconds, not when Duo gives up on it.
+    expect(await deliverySettled(challenge.id)).toMatchObject({ status: 'CHALLENGE_STATUS_APPROVED', delivery: 'DELIVERY_STATUS_SENT' });
   });
 
   it('takes back a Duo push still waiting for a slot once a passcode approved the login', async () => {
