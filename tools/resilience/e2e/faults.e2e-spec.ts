@@ -101,6 +101,10 @@ describe('fault suite: worker crash, Redis and PostgreSQL restarts, provider out
     const sameCode = countBy(burstMessages, (m) => `${m.to} ${codeFromSms(m)}`);
     const duplicates = burstMessages.length - BURST;
     const duplicateCodes = Object.values(sameCode).reduce((sum, n) => sum + n - 1, 0);
+    // Two of a user's ten challenges may draw the same code by chance (about 1 run in 100 here),
+    // so "no second code drawn" is checked per number: never more codes than challenges.
+    const codesPerNumber = countBy(Object.keys(sameCode), (key) => key.split(' ')[0]);
+    const extraCodes = users.filter((u) => (codesPerNumber[u.number] ?? 0) > CHALLENGES_PER_USER).map((u) => u.userId);
     await sleep(2_000);
     const telephony = await queueCounts(QueueName.Telephony);
     const otp = await queueCounts(QueueName.Otp);
@@ -108,14 +112,15 @@ describe('fault suite: worker crash, Redis and PostgreSQL restarts, provider out
       `[faults] burst of ${BURST} SMS challenges (${USERS} users × ${CHALLENGES_PER_USER}), 2 telephony workers × concurrency ${CONCURRENCY}, one SIGKILLed ${killedAt - burstStarted} ms in ` +
         `holding ${heldByVictim.length} provider requests (${heldByVictim.filter((r) => r.status === 201).length} already accepted); ` +
         `all accepted by the gateway after ${acceptedMs} ms, all SENT after ${deliveredMs} ms; ` +
-        `provider messages ${burstMessages.length} → DUPLICATES ${duplicates} (same number and code sent again: ${duplicateCodes}); ` +
+        `provider messages ${burstMessages.length} → DUPLICATES ${duplicates} (same number and code twice, a resend or chance: ${duplicateCodes}); ` +
         `telephony queue ${JSON.stringify(telephony)}, otp queue ${JSON.stringify(otp)}`,
     );
     // At-least-once: a duplicate is a job the killed worker held (at most its concurrency) and
     // resends the same code; a different code for the same challenge would be a second code drawn.
     expect(duplicates).toBeGreaterThanOrEqual(0);
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
-    expect(duplicateCodes).toBe(duplicates);
+    expect(duplicateCodes).toBeGreaterThanOrEqual(duplicates);
+    expect(extraCodes).toEqual([]);
     expect(telephony).toMatchObject({ active: 0, failed: 0, waiting: 0, delayed: 0 });
     expect(otp).toMatchObject({ failed: 0 });
     expect(deadApps(stack).filter((n) => ALIVE.includes(n))).toEqual([]);
