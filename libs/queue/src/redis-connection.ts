@@ -155,12 +155,14 @@ export function createBullConnection(url: string, options: RedisOptions = {}, lo
 }
 
 /**
- * A connection for request paths (rate limits, code checks, readiness): a command waits at most
- * `commandTimeout` (also while Redis restarts), so the caller answers UNAVAILABLE instead of
- * hanging past its deadline. A cluster holds commands in an offline queue of its own, which no
- * timeout covers: there the queue serves only until the cluster is first ready (so the first
- * requests after start-up wait for it), and from then on a command fails at once while the
- * cluster is unreachable. Its errors go to `logger`, throttled.
+ * A connection for request paths (rate limits, code checks, job adds, readiness): it fails fast.
+ * Until it is first ready, its commands wait in the offline queue (a request as the gateway starts
+ * waits for the connection, up to the second reconnect attempt). From then on, a command sent while
+ * Redis is unreachable fails at once and the caller answers UNAVAILABLE: waiting would hold the
+ * caller's user lock and database connection until a reconnect attempt or the timeout, and every
+ * call for the same user queued behind it would add its own wait, past the caller's deadline. A
+ * command in flight when the connection drops waits at most `commandTimeout`. Its errors go to
+ * `logger`, throttled. An `enableOfflineQueue` in `options` is kept as given.
  */
 export function createRequestConnection(url: string, options: RedisOptions = {}, logger?: Logger): RedisConnection {
   const connection = open(url, {
@@ -171,7 +173,7 @@ export function createRequestConnection(url: string, options: RedisOptions = {},
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
   });
-  if (connection instanceof Cluster && options.enableOfflineQueue === undefined) {
+  if (options.enableOfflineQueue === undefined) {
     connection.once('ready', () => {
       connection.options.enableOfflineQueue = false;
     });

@@ -228,11 +228,12 @@ describe('fault suite: worker crash, Redis and PostgreSQL restarts, provider out
 
     const down = records.filter((r) => r.startedAt >= brokenAt + 50 && r.endedAt <= repairedAt);
     const downFailures = down.filter((r) => r.code !== status.OK);
-    const slowest = Math.max(...records.map(latency));
+    const slowest = records.reduce((a, b) => (latency(b) > latency(a) ? b : a));
+    const slowestCall = `${latency(slowest)} ms, ${slowest.method} ${status[slowest.code] ?? slowest.code} started ${slowest.startedAt - brokenAt} ms after the break`;
     console.log(
       `[faults] ${name}: ${records.length} calls (${summarize(records)}); while down (${down.length} calls): ${summarize(down)}, ` +
         `latency p50 ${percentile(down.map(latency), 50)} ms / p99 ${percentile(down.map(latency), 99)} ms / max ${Math.max(0, ...down.map(latency))} ms; ` +
-        `slowest call overall ${slowest} ms (deadline ${DEADLINE_MS} ms); answered again ${recoveredMs} ms after the repair`,
+        `slowest call overall ${slowestCall} (deadline ${DEADLINE_MS} ms); answered again ${recoveredMs} ms after the repair`,
     );
     // Every promise is checked and reported, then the test fails on the first list that is not empty.
     const problems: Record<string, string[]> = {};
