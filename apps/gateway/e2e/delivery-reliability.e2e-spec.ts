@@ -6,7 +6,9 @@ import { createBullConnection, JobIds, JobProducer, parseDeliveryJob, QueueName,
 import { createTestDatabase, eventually, TcpProxy, type TestDatabase, type TestDriver } from '@mfa/testing';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../../otp-worker/src/otp.worker';
+import type { Logger } from '@mfa/observability';
 import { ApplyDeliveryOutcomeUseCase } from '../src/events/apply-delivery-outcome.usecase';
+import { LOGGER } from '../src/services/logger.provider';
 import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
 
@@ -85,6 +87,7 @@ describe('delivery outcomes survive a database outage longer than their attempts
     const challenge = await f.client.startChallenge({ user_id: 'olga' });
     await deliveredCode(f, challenge.id);
 
+    const logError = jest.spyOn(f.gateway.app.get<Logger>(LOGGER), 'error');
     await proxy.cut();
     // A budget of 2 attempts: spent twice over if the outage counted against it.
     const jobId = JobIds.sent(challenge.id);
@@ -100,12 +103,16 @@ describe('delivery outcomes survive a database outage longer than their attempts
     const sent = await challengeWhere(f, challenge.id, (c) => c.delivery === 'DELIVERY_STATUS_SENT', 30_000);
     expect(sent.status).toBe('CHALLENGE_STATUS_PENDING');
     expect(await (await f.events.getJob(jobId))?.getState()).toBe('completed');
+    // A postponement is no failure: nothing reported as given up.
+    expect(logError).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/^event given up/));
+    logError.mockRestore();
   }, 60_000);
 
   it('still spends the attempts of an event that fails for another reason', async () => {
     await activeSmsFactor(f, 'otto', '+14155550167');
     const challenge = await f.client.startChallenge({ user_id: 'otto' });
     const apply = jest.spyOn(f.gateway.app.get(ApplyDeliveryOutcomeUseCase), 'execute').mockRejectedValue(new Error('a bug'));
+    const logError = jest.spyOn(f.gateway.app.get<Logger>(LOGGER), 'error');
     try {
       const jobId = JobIds.sent(challenge.id);
       await f.events.add('events', { v: 1, type: 'delivery.sent', challengeId: challenge.id, provider: 'twilio' }, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 50 } });
@@ -115,7 +122,10 @@ describe('delivery outcomes survive a database outage longer than their attempts
       });
       expect(failed.attemptsMade).toBe(2);
       expect(failed.failedReason).toBe('a bug');
+      // The operator hears of it, with the challenge to look at.
+      expect(logError).toHaveBeenCalledWith(expect.objectContaining({ jobId, eventType: 'delivery.sent', challengeId: challenge.id, attemptsMade: 2 }), expect.stringMatching(/^event given up/));
     } finally {
+      logError.mockRestore();
       apply.mockRestore();
     }
   });

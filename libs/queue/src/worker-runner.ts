@@ -146,7 +146,11 @@ export function runWorker<T, R = void>(options: WorkerRunnerOptions<T, R>): Runn
   return { worker, close: () => closeWorker(worker, options.connection, stopping) };
 }
 
-/** True when BullMQ will not run this job again after the error. */
+/**
+ * True when BullMQ will not run this job again after the error. A handler that moved its job
+ * back itself (to wait or to delayed, throwing BullMQ's signal for it) has not failed it.
+ */
 export function isFinalAttempt(job: Job, error: Error): boolean {
+  if (error instanceof DelayedError || error instanceof WaitingError) return false;
   return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

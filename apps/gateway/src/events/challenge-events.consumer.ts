@@ -60,7 +60,19 @@ export class ChallengeEventsConsumer implements OnApplicationBootstrap, BeforeAp
       concurrency: 16,
       parse: parseChallengeEvent,
       handle: (event, job) => this.applyOrPostpone(event, job),
+      onFinalFailure: async (event, error, job) => this.reportGivenUp(event, error, job),
     });
+  }
+
+  /**
+   * An event failed for good (its attempts spent, or it stalled out: each run stopped a gateway).
+   * Its challenge keeps the state it had, until it expires; the operator needs its id and why.
+   */
+  private reportGivenUp(event: ChallengeEventJob, error: Error, job: Job): void {
+    this.logger.error(
+      { err: error, jobId: job.id, eventType: event.type, challengeId: event.challengeId, attemptsMade: job.attemptsMade + 1, stalledCounter: job.stalledCounter },
+      'event given up: its challenge keeps its state until it expires',
+    );
   }
 
   private async applyOrPostpone(event: ChallengeEventJob, job: Job): Promise<void> {
