@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Keyring } from '@mfa/crypto';
-import { createLogger } from '@mfa/observability';
+import { createLogger, createMetricsRegistry, WorkerMetrics } from '@mfa/observability';
 import { JobDeferred, JobIds, PermanentProviderError, RetryableProviderError, sealedDuoUsernameAad, type ChallengeEventJob } from '@mfa/queue';
 import { DuoSecrets } from './duo-secrets';
 import type { DuoTxidRepository } from './duo-txid.repository';
@@ -13,7 +13,7 @@ const USERNAME = 'alice.secret-user';
 const QUEUED = 1_000_000;
 
 /** The use case on a fake clock, with in-memory ports and a scripted Duo. */
-function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; share?: AuthShare; pollsHang?: boolean } = {}) {
+function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: number; onPoll?: () => void; share?: AuthShare; pollsHang?: boolean; metrics?: WorkerMetrics } = {}) {
   let clock = QUEUED;
   const keyring = Keyring.parse(Keyring.generateSpec('t1'));
   const lines: string[] = [];
@@ -46,7 +46,7 @@ function setup(states: (DuoAuthState | Error)[], options: { statusTakesMs?: numb
     duo,
     txids: repo,
     events: { add: async (_q, jobId, event) => void events.push({ jobId, event: event as ChallengeEventJob }) },
-    metrics: { measureProvider: (_p, call) => call() },
+    metrics: options.metrics ?? { measureProvider: (_p, call) => call() },
     logger,
     share: options.share,
     now: () => clock,
@@ -127,11 +127,15 @@ describe('RunDuoAuthUseCase', () => {
 
   it('lets go of a push once its challenge is marked ended, during the long poll or before a rerun: reported timeout, slot given back', async () => {
     const share = new AuthShare(1);
-    const t = setup([waiting], { share, pollsHang: true, onPoll: () => t.ended.add('ch1') });
+    const metrics = new WorkerMetrics(createMetricsRegistry());
+    const t = setup([waiting], { share, pollsHang: true, onPoll: () => t.ended.add('ch1'), metrics });
     await expect(t.useCase.execute(t.command())).resolves.toBe('timeout');
     expect(t.started).toHaveLength(1);
     expect(t.events).toEqual([{ jobId: 'ch1.duo-result', event: { v: 1, type: 'duo.result', challengeId: 'ch1', result: 'timeout', reason: ENDED_REASON } }]);
     expect(share.tryTake()).toBe(true);
+    // The push went out (ok); the long poll we cut short is no Duo failure.
+    const counted = (await metrics.providerRequests.get()).values.map((v) => [v.labels.outcome, v.value]);
+    expect(counted).toEqual([['ok', 1], ['cancelled', 1]]);
 
     const rerun = setup([{ result: 'allow', statusMessage: 'Success. Logging you in...' }]);
     rerun.ended.add('ch1');

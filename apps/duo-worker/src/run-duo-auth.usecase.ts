@@ -174,7 +174,7 @@ export class RunDuoAuthUseCase {
       let state;
       try {
         const timeoutMs = Math.min(LONG_POLL_TIMEOUT_MS, Math.max(left, MIN_POLL_TIMEOUT_MS));
-        state = await this.deps.metrics.measureProvider(this.deps.duo.name, () => this.deps.duo.authStatus(txid, timeoutMs, stopOrEnded), providerOutcome);
+        state = await this.deps.metrics.measureProvider(this.deps.duo.name, () => this.deps.duo.authStatus(txid, timeoutMs, stopOrEnded), providerOutcome, stopOrEnded);
       } catch (error) {
         if (ended.aborted) return reportEnded(polls);
         if (stop.aborted) throw new DuoPollingInterrupted('worker draining');

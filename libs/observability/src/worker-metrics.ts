@@ -16,7 +16,7 @@ export class WorkerMetrics {
     });
     this.providerRequests = new Counter({
       name: 'mfa_provider_requests_total',
-      help: 'Provider calls by provider and outcome (ok, retryable, permanent).',
+      help: 'Provider calls by provider and outcome (ok, retryable, permanent; cancelled: stopped by the worker).',
       labelNames: ['provider', 'outcome'],
       registers: [registry],
     });
@@ -36,18 +36,26 @@ export class WorkerMetrics {
     });
   }
 
-  /** Times one provider call and counts its outcome by the error class it ended with. */
-  async measureProvider<T>(provider: string, call: () => Promise<T>, classify: (error: unknown) => 'retryable' | 'permanent'): Promise<T> {
+  /**
+   * Times one provider call and counts its outcome by the error class it ended with. A call that
+   * failed after `cancelled` aborted was stopped by the worker (draining, or a long poll let go
+   * once its challenge ended): counted as `cancelled`, and its time is not the provider's latency.
+   */
+  async measureProvider<T>(provider: string, call: () => Promise<T>, classify: (error: unknown) => 'retryable' | 'permanent', cancelled?: AbortSignal): Promise<T> {
     const stop = this.providerDuration.startTimer({ provider });
     try {
       const result = await call();
+      stop();
       this.providerRequests.inc({ provider, outcome: 'ok' });
       return result;
     } catch (error) {
-      this.providerRequests.inc({ provider, outcome: classify(error) });
+      if (cancelled?.aborted) {
+        this.providerRequests.inc({ provider, outcome: 'cancelled' });
+      } else {
+        stop();
+        this.providerRequests.inc({ provider, outcome: classify(error) });
+      }
       throw error;
-    } finally {
-      stop();
     }
   }
 }
