@@ -7,6 +7,7 @@ import { grpcError } from './grpc-expect';
 import { startGateway, type RunningGateway } from './gateway-harness';
 import { watchChallenge } from './watch-stream';
 import { TestDevice } from './test-device';
+import { DEAD_PUSH_TOKEN_REASON } from '../src/events/apply-push-token-invalid.usecase';
 
 describe.each(['sqlite', 'postgres'] as const)('push factors and the device API (%s)', (driver) => {
   let gateway: RunningGateway;
@@ -173,7 +174,7 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     expect((await client.getChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_PENDING');
   });
 
-  it('pushes to a device with an FCM token, and after a dead-token report falls back to polling', async () => {
+  it('pushes to a device with an FCM token; a dead-token report fails that challenge with its reason, and later ones wait for the app to poll', async () => {
     const device = await enrolledDevice('gus', { platform: 'fcm', token: 'fcm-token-gus-123' });
     const pushed = await client.startChallenge({ user_id: 'gus' });
     expect(pushed.delivery).toBe('DELIVERY_STATUS_QUEUED');
@@ -188,12 +189,12 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
       await events.add('events', { v: 1, type: 'push.token_invalid', challengeId: pushed.id, factorId: device.factorId, provider: 'fcm' }, { jobId: JobIds.tokenInvalid(pushed.id) });
       const deadline = Date.now() + 10_000;
       while ((await client.getChallenge({ challenge_id: pushed.id })).delivery !== 'DELIVERY_STATUS_FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      expect(await client.getChallenge({ challenge_id: pushed.id })).toMatchObject({ status: 'CHALLENGE_STATUS_PENDING', delivery: 'DELIVERY_STATUS_FAILED' });
+      expect(await client.getChallenge({ challenge_id: pushed.id })).toMatchObject({ status: 'CHALLENGE_STATUS_FAILED', delivery: 'DELIVERY_STATUS_FAILED', reason: DEAD_PUSH_TOKEN_REASON });
       const polled = await client.startChallenge({ user_id: 'gus' });
       expect(polled.delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
       expect(await pushQueue.getJob(JobIds.push(polled.id))).toBeUndefined();
       const pending = await device.request('GET', '/device/v1/challenges?status=pending');
-      expect((pending.body.challenges as { id: string }[]).map((c) => c.id)).toEqual([pushed.id, polled.id]);
+      expect((pending.body.challenges as { id: string }[]).map((c) => c.id)).toEqual([polled.id]);
     } finally {
       await pushQueue.close();
       await events.close();

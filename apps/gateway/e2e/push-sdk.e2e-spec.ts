@@ -8,6 +8,7 @@ import { FcmFake } from '@mfa/fakes';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { createPushWorker } from '../../push-worker/src/push-worker.worker';
 import { startGateway, type RunningGateway } from './gateway-harness';
+import { DEAD_PUSH_TOKEN_REASON } from '../src/events/apply-push-token-invalid.usecase';
 
 /**
  * Push approvals end to end, the way a company's app does them: the SDK in this process is the
@@ -103,18 +104,19 @@ describe('push approvals with the authenticator SDK and FCM', () => {
     }
   });
 
-  it('stops pushing to a dead token: later challenges are found by polling', async () => {
+  it('fails the challenge whose push found the token dead, with the reason, and stops pushing: later challenges are found by polling', async () => {
     const app = await enrolledApp('dora', 'token-dora');
     fcm.markTokenDead('token-dora');
     const first = await client.startChallenge({ user_id: 'dora' });
     const deadline = Date.now() + 15_000;
     while ((await client.getChallenge({ challenge_id: first.id })).delivery !== 'DELIVERY_STATUS_FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await client.getChallenge({ challenge_id: first.id })).toMatchObject({ status: 'CHALLENGE_STATUS_FAILED', delivery: 'DELIVERY_STATUS_FAILED', reason: DEAD_PUSH_TOKEN_REASON });
     const sendsBefore = fcm.messages.filter((m) => m.token === 'token-dora').length;
 
     const second = await client.startChallenge({ user_id: 'dora' });
     expect(second.delivery).toBe('DELIVERY_STATUS_NOT_REQUIRED');
     const pending = await app.pendingChallenges();
-    expect(pending.map((c) => c.id)).toEqual([first.id, second.id]);
+    expect(pending.map((c) => c.id)).toEqual([second.id]);
     expect(await app.approve(second.id, { bindingCode: second.binding_code })).toEqual({ status: 'APPROVED' });
     expect(fcm.messages.filter((m) => m.token === 'token-dora').length).toBe(sendsBefore);
   });

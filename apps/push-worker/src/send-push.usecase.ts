@@ -23,7 +23,7 @@ const classifyOutcome = (error: unknown): 'retryable' | 'permanent' =>
 /**
  * Sends one wake-up push: open the sealed token → drop it if the challenge has expired → skip it
  * if the provider already accepted it → send → remember it was sent → report `delivery.sent`.
- * A dead token is reported as `push.token_invalid` and ends the job (the device can still poll);
+ * A dead token is reported as `push.token_invalid` and ends the job (the gateway fails the challenge and forgets the token);
  * other errors propagate to BullMQ, which retries or fails the job by their class.
  */
 export class SendPushUseCase {

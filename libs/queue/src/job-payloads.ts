@@ -60,7 +60,7 @@ export type ChallengeEventJob =
   | DuoResultEvent
   | { v: 1; type: 'delivery.sent'; challengeId: string; provider: string; providerRef?: string }
   | { v: 1; type: 'delivery.failed'; challengeId: string; provider: string; reason: string; permanent: boolean }
-  /** FCM says the token is dead: stop pushing to the device; it can still poll. */
+  /** FCM says the token is dead: the gateway stops pushing to the device and fails this challenge; later ones wait for the app to poll. */
   | { v: 1; type: 'push.token_invalid'; challengeId: string; factorId: string; provider: string };
 
 export const sealedDestinationAad = (challengeId: string): string => `job:${challengeId}:destination`;
