@@ -126,3 +126,16 @@ describe.each(['sqlite', 'postgres'] as const)('tenant isolation and API keys (%
     });
   });
 });
+
+describe('a bootstrap API key the operator chose short (sqlite)', () => {
+  it('starts the gateway and authenticates calls with it, as API.md sets no length', async () => {
+    const gateway = await startGateway({ driver: 'sqlite', env: { MFA_BOOTSTRAP_API_KEY: 'test-key' } });
+    try {
+      const client = gateway.client('test-key');
+      expect(await client.getUserStatus({ user_id: 'alice' })).toMatchObject({ enrolled: false });
+      await grpcError(gateway.client('test-kez').getUserStatus({ user_id: 'alice' }), status.UNAUTHENTICATED);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

@@ -33,6 +33,12 @@ describe('gateway configuration in production', () => {
     expect({ token: config.adminToken, notices: config.notices }).toEqual({ token: 'sixteen-chars!!!', notices: [] });
   });
 
+  it('warns about a bootstrap API key shorter than 16 characters, naming MFA_BOOTSTRAP_API_KEY, and still takes it', () => {
+    const config = loadGatewayConfig(production({ MFA_BOOTSTRAP_API_KEY: 'test-key' }));
+    expect(config.bootstrapApiKey).toBe('test-key');
+    expect(config.notices).toEqual([expect.stringMatching(/^MFA_BOOTSTRAP_API_KEY is shorter than 16 characters/)]);
+  });
+
   it('still requires MFA_ADMIN_TOKEN and MFA_ENCRYPTION_KEYS', () => {
     expect(() => loadGatewayConfig(production({ MFA_ADMIN_TOKEN: undefined }))).toThrow('MFA_ADMIN_TOKEN is required when NODE_ENV=production');
     expect(() => loadGatewayConfig(production({ MFA_ENCRYPTION_KEYS: undefined }))).toThrow('MFA_ENCRYPTION_KEYS is required when NODE_ENV=production');
@@ -97,6 +103,11 @@ describe('gateway configuration in development', () => {
     expect(banner).toContain(`API key (tenant "default"): ${config.bootstrapApiKey}`);
     expect(banner).toContain(`Admin token (queue dashboard /admin/queues, MFA_ADMIN_TOKEN): ${config.adminToken}`);
     expect(config.adminToken.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('takes a short bootstrap API key as set (a test harness\'s), without a warning in development', () => {
+    const config = loadGatewayConfig({ MFA_DATA_DIR: dataDir, MFA_ENCRYPTION_KEYS: Keyring.generateSpec('d1'), MFA_BOOTSTRAP_API_KEY: 'test-key' });
+    expect({ key: config.bootstrapApiKey, notices: config.notices }).toEqual({ key: 'test-key', notices: [] });
   });
 
   it('does not echo credentials the operator set, nor print anything in production', () => {

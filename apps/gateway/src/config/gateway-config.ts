@@ -65,9 +65,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   if (!bootstrapApiKey && !production) {
     bootstrapApiKey = loadOrCreateDevSecret(dataDir, 'bootstrap-api-key', () => `mfa_${newSecretToken(24)}`);
   }
-  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
-    throw new ConfigError('MFA_BOOTSTRAP_API_KEY must be at least 16 characters');
-  }
+  // A warning, as for the admin token: API.md §4 sets no length, and a key the operator chose must still work.
+  if (production && bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) notices.push('MFA_BOOTSTRAP_API_KEY is shorter than 16 characters: anyone who guesses it can call the API as tenant default; use a long random key');
 
   const databaseUrl = env.DATABASE_URL || (production ? undefined : `sqlite:${join(dataDir, 'mfa.sqlite')}`);
   if (!databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
