@@ -52,6 +52,16 @@ describe('parseDeviceResponse', () => {
     expect(parseDeviceResponse('ch_1', { ...claims, decision: 'approve', fraud: false })).toMatchObject({ decision: 'approve', fraud: false });
   });
 
+  it('takes the binding code as a string, or as the JSON number an app may send for what the user typed', () => {
+    expect(parseDeviceResponse('ch_1', { ...claims, decision: 'approve', binding_code: '42' }).bindingCode).toBe('42');
+    expect(parseDeviceResponse('ch_1', { ...claims, decision: 'approve', binding_code: 42 }).bindingCode).toBe('42');
+    expect(parseDeviceResponse('ch_1', claims).bindingCode).toBeUndefined();
+  });
+
+  it.each([[4.2], [-42], [true], [{}], ['4'.repeat(17)], [null]])('refuses a binding code of %p with 400 bad_request', (bindingCode) => {
+    expect(() => parseDeviceResponse('ch_1', { ...claims, decision: 'approve', binding_code: bindingCode })).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
+  });
+
   it('refuses an approve that also reports fraud with 400 bad_request', () => {
     expect(() => parseDeviceResponse('ch_1', { ...claims, decision: 'approve', fraud: true })).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
   });

@@ -43,11 +43,23 @@ export function parsePushUpdate(body: unknown): string | null {
 export function parseDeviceResponse(pathChallengeId: string, claims: Record<string, unknown>): DeviceResponse {
   if (claims.challenge_id !== pathChallengeId) throw badRequest('response is for another challenge');
   if (claims.decision !== 'approve' && claims.decision !== 'deny') throw badRequest('decision must be "approve" or "deny"');
-  if (claims.binding_code !== undefined && (typeof claims.binding_code !== 'string' || claims.binding_code.length > 16)) throw badRequest('binding_code must be a string');
+  const bindingCode = parseBindingCode(claims.binding_code);
   if (claims.fraud !== undefined && typeof claims.fraud !== 'boolean') throw badRequest('fraud must be a boolean');
   // "This wasn't me" while approving contradicts itself: refuse it rather than guess which half was meant.
   if (claims.fraud === true && claims.decision !== 'deny') throw badRequest('fraud: true goes with decision "deny" only');
-  return { challengeId: pathChallengeId, decision: claims.decision, bindingCode: claims.binding_code as string | undefined, fraud: claims.fraud === true };
+  return { challengeId: pathChallengeId, decision: claims.decision, bindingCode, fraud: claims.fraud === true };
+}
+
+/**
+ * The number the user typed on the device: a string as the login screen shows it, or, from an
+ * app that sent what the user typed as a JSON number, that number's digits (the codes have no
+ * leading zero). Anything else is a bad body, and no attempt is used.
+ */
+function parseBindingCode(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string' || value.length > 16) throw badRequest('binding_code must be a string of at most 16 characters, e.g. "42"');
+  return value;
 }
 
 export function parseResponseBody(body: unknown): string {
