@@ -107,6 +107,22 @@ describe.each(['sqlite', 'postgres'] as const)('TOTP factors over gRPC (%s)', (d
     expect((await client.verifyChallenge({ challenge_id: challenge.id, code: oneAhead })).ok).toBe(true);
   });
 
+  // API.md refuses "a time step already accepted", not every step before it: a phone one step
+  // ahead confirms the enrollment, and the login with the code of the server's step comes next.
+  it('accepts a step of the window below the last accepted one once, and refuses it presented again', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'dana', type: 'FACTOR_TYPE_TOTP' });
+    const secret = enrollment.totp!.secret_base32;
+    const now = gateway.clock.now();
+    expect((await client.confirmEnrollment({ user_id: 'dana', factor_id: enrollment.factor.id, code: totp(secret, now + STEP_MS) })).status).toBe('FACTOR_STATUS_ACTIVE');
+    const current = totp(secret, now);
+    const first = await client.startChallenge({ user_id: 'dana' });
+    expect(await client.verifyChallenge({ challenge_id: first.id, code: current })).toMatchObject({ ok: true });
+    const second = await client.startChallenge({ user_id: 'dana' });
+    expect(await client.verifyChallenge({ challenge_id: second.id, code: current })).toMatchObject({ ok: false, attempts_remaining: 4 });
+    expect(await client.verifyChallenge({ challenge_id: second.id, code: totp(secret, now + STEP_MS) })).toMatchObject({ ok: false, attempts_remaining: 3 });
+    expect(await client.verifyChallenge({ challenge_id: second.id, code: totp(secret, now - STEP_MS) })).toMatchObject({ ok: true });
+  });
+
   it('keeps the window at ±1 step of the server clock after a code one step ahead was accepted', async () => {
     const { secret } = await enrolledTotp('dora');
     const first = await client.startChallenge({ user_id: 'dora' });

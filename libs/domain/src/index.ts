@@ -54,3 +54,4 @@ export {
   type PolicyInput,
   type PolicyOrigin,
 } from './policy';
+export { type AcceptedTotpSteps, isTotpStepUsed, TOTP_REPLAY_SPAN, withTotpStepAccepted } from './totp-steps';

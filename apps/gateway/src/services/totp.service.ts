@@ -5,6 +5,8 @@ import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS } f
 export interface TotpMatch {
   /** The time step the code belongs to. */
   timeStep: number;
+  /** Whether that step was accepted before: the code is a replay. */
+  used: boolean;
 }
 
 import { base32Plugin as base32, nodeCryptoPlugin as crypto } from './otp-node-plugins';
@@ -28,22 +30,21 @@ export class TotpService {
   }
 
   /**
-   * Accepts a code of the current step or the one on either side (±1), refusing any step at or
-   * below `lastUsedStep` (replay protection).
+   * The step of the window (the server's step ±1) that `code` belongs to, preferring one not used
+   * yet; `used` is true only when every step the code matches was used (a replay). Null when the
+   * code matches no step of the window.
    */
-  async verify(secret: string, code: string, options: { lastUsedStep: number | null; nowMs: number }): Promise<TotpMatch | null> {
+  async verify(secret: string, code: string, options: { nowMs: number; isUsed: (step: number) => boolean }): Promise<TotpMatch | null> {
     const epoch = Math.floor(options.nowMs / 1000);
-    // Every step of the window was accepted already (the clock stepped back, or a replica runs
-    // behind): any code now is a replay. otplib would throw on such an afterTimeStep.
-    const topOfWindow = Math.floor(epoch / TOTP_PERIOD_SECONDS) + TOTP_WINDOW_STEPS;
-    if (options.lastUsedStep !== null && options.lastUsedStep >= topOfWindow) return null;
-    const result = await this.totp.verify(code, {
-      secret,
-      epoch,
-      epochTolerance: TOTP_WINDOW_STEPS * TOTP_PERIOD_SECONDS,
-      ...(options.lastUsedStep === null ? {} : { afterTimeStep: options.lastUsedStep }),
-    });
+    const result = await this.totp.verify(code, { secret, epoch, epochTolerance: TOTP_WINDOW_STEPS * TOTP_PERIOD_SECONDS });
     if (!result.valid) return null;
-    return { timeStep: result.timeStep };
+    if (!options.isUsed(result.timeStep)) return { timeStep: result.timeStep, used: false };
+    // One code of six digits can match two steps of the window (one in 10^6): a used one must not hide the other.
+    const current = Math.floor(epoch / TOTP_PERIOD_SECONDS);
+    for (let step = current - TOTP_WINDOW_STEPS; step <= current + TOTP_WINDOW_STEPS; step++) {
+      if (step === result.timeStep || options.isUsed(step)) continue;
+      if ((await this.totp.verify(code, { secret, epoch: step * TOTP_PERIOD_SECONDS, epochTolerance: 0 })).valid) return { timeStep: step, used: false };
+    }
+    return { timeStep: result.timeStep, used: true };
   }
 }

@@ -117,6 +117,7 @@ export class EnrollFactorUseCase {
       destinationEnc: null as string | null,
       destinationIndex: null as string | null,
       totpLastStep: null,
+      totpRecentSteps: null,
       totpDrift: 0,
       enrollUrl: null,
       createdAt: now,

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { FactorStatus, FactorType } from '@mfa/domain';
 import { epochMs } from './epoch-ms.transformer';
+import { stepList } from './step-list.transformer';
 
 @Entity('factors')
 @Index(['tenantId', 'userId'])
@@ -42,9 +43,17 @@ export class FactorEntity {
   @Column({ name: 'destination_index', type: 'varchar', length: 64, nullable: true })
   destinationIndex!: string | null;
 
-  /** Highest TOTP time step accepted so far: anything at or below it is a replay. */
+  /** Highest TOTP time step accepted so far. */
   @Column({ name: 'totp_last_step', type: 'bigint', nullable: true, transformer: epochMs })
   totpLastStep!: number | null;
+
+  /**
+   * The TOTP steps accepted within the replay span below `totpLastStep` (`AcceptedTotpSteps` of
+   * @mfa/domain), so only those are refused as replays. Null on factors from before it: every
+   * step up to `totpLastStep` counts as used there.
+   */
+  @Column({ name: 'totp_recent_steps', type: 'varchar', length: 64, nullable: true, transformer: stepList })
+  totpRecentSteps!: number[] | null;
 
   /** Observed clock drift of the authenticator, in time steps (RFC 6238 §6). */
   @Column({ name: 'totp_drift', type: 'integer', default: 0 })

@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import type { AcceptedTotpSteps } from '@mfa/domain';
 import { FactorEntity } from '../entities/factor.entity';
 import { UsedTotpStepEntity } from '../entities/used-totp-step.entity';
 import { Table } from '../sql/table';
@@ -53,16 +54,23 @@ export class FactorRepository {
   }
 
   /**
-   * Saves a factor whose `totpLastStep` was just moved forward to the step of an accepted code,
-   * only while the stored step is still before it: the caller checked the code against the step
-   * it read under the user lock, and this makes the database refuse a replay should anything slip
-   * past that lock (the transaction then rolls back).
+   * Saves a factor whose TOTP record (`totpLastStep`, `totpRecentSteps`) just took the step of an
+   * accepted code, only while the stored record is still `previous`, the one the code was checked
+   * against under the user lock: should anything slip past that lock, the database refuses the
+   * second acceptance (the transaction then rolls back) instead of letting a step be used twice.
    */
-  saveAcceptedTotpStep(factor: FactorEntity & { totpLastStep: number }): Promise<void> {
+  saveAcceptedTotpStep(factor: FactorEntity & { totpLastStep: number }, previous: AcceptedTotpSteps): Promise<void> {
+    const recent = previous.recent === null ? null : previous.recent.join(',');
+    const shape = previous.last === null ? 'first' : recent === null ? 'after-unlisted' : 'after-listed';
     return this.table.save(factor, {
-      key: 'totp-step-advances',
-      condition: (sql) => `${sql.column('totpLastStep')} IS NULL OR ${sql.column('totpLastStep')} < ${sql.parameter(0)}`,
-      params: [factor.totpLastStep],
+      key: `totp-step-${shape}`,
+      condition: (sql) => {
+        const last = sql.column('totpLastStep');
+        const steps = sql.column('totpRecentSteps');
+        if (previous.last === null) return `${last} IS NULL`;
+        return `${last} = ${sql.parameter(0)} AND ${recent === null ? `${steps} IS NULL` : `${steps} = ${sql.parameter(1)}`}`;
+      },
+      params: previous.last === null ? [] : recent === null ? [previous.last] : [previous.last, recent],
       purpose: 'TOTP time step already used',
     });
   }

@@ -172,25 +172,32 @@ describe.each(['sqlite', 'postgres'] as const)('Table (%s)', (driver) => {
     });
   });
 
-  it('moves a TOTP factor to a later step only, refusing a step used meanwhile and rolling back the rest', async () => {
+  it('records an accepted TOTP step only over the record it was checked against, refusing a step taken meanwhile and rolling back the rest', async () => {
     const tenantId = (await new TenantAdmin(database).createTenant('step-spec')).id;
     const factor = Object.assign(new FactorEntity(), {
       id: 'fac_step', tenantId, userId: 'alice', type: 'TOTP', status: 'ACTIVE', display: 'x', label: '', locale: '', secretEnc: 'sealed',
-      destinationEnc: null, destinationIndex: null, totpLastStep: null, totpDrift: 0, deviceId: null, devicePublicKey: null, pushTokenEnc: null,
+      destinationEnc: null, destinationIndex: null, totpLastStep: null, totpRecentSteps: null, totpDrift: 0, deviceId: null, devicePublicKey: null, pushTokenEnc: null,
       enrollUrl: null, createdAt: 1, lastUsedAt: null,
     });
+    const none = { last: null, recent: null };
     await new FactorRepository(database.manager).insert(factor);
     const stale = await new FactorRepository(database.manager).findById('fac_step');
-    await database.transaction((manager) => new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 100, lastUsedAt: 5 })));
+    await database.transaction((manager) => new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 100, totpRecentSteps: [100], lastUsedAt: 5 }), none));
     const replay = database.transaction(async (manager) => {
       await Table.of(manager, ChallengeEntity).insert(challenge('ch_replayed'));
-      await new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(stale!, { totpLastStep: 100, lastUsedAt: 6 }));
+      await new FactorRepository(manager).saveAcceptedTotpStep(Object.assign(stale!, { totpLastStep: 100, totpRecentSteps: [100], lastUsedAt: 6 }), none);
     });
     await expect(replay).rejects.toBeInstanceOf(StaleWriteError);
     expect(await challenges().findOne({ id: 'ch_replayed' })).toBeNull();
-    expect(await new FactorRepository(database.manager).findById('fac_step')).toMatchObject({ totpLastStep: 100, lastUsedAt: 5 });
-    await new FactorRepository(database.manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 101, lastUsedAt: 7 }));
-    expect((await new FactorRepository(database.manager).findById('fac_step'))?.totpLastStep).toBe(101);
+    expect(await new FactorRepository(database.manager).findById('fac_step')).toMatchObject({ totpLastStep: 100, totpRecentSteps: [100], lastUsedAt: 5 });
+    // An earlier step of the window after a later one: the list grows, the highest step stays.
+    await new FactorRepository(database.manager).saveAcceptedTotpStep(Object.assign(factor, { totpRecentSteps: [99, 100], lastUsedAt: 7 }), { last: 100, recent: [100] });
+    expect(await new FactorRepository(database.manager).findById('fac_step')).toMatchObject({ totpLastStep: 100, totpRecentSteps: [99, 100] });
+    // A record moved by a gateway of the previous release (no list) is matched as such.
+    await database.manager.query(`UPDATE ${Table.of(database.manager, FactorEntity).name} SET totp_last_step = 101, totp_recent_steps = NULL WHERE id = 'fac_step'`);
+    await expect(new FactorRepository(database.manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 102, totpRecentSteps: [99, 100, 102] }), { last: 100, recent: [99, 100] })).rejects.toBeInstanceOf(StaleWriteError);
+    await new FactorRepository(database.manager).saveAcceptedTotpStep(Object.assign(factor, { totpLastStep: 102, totpRecentSteps: [100, 101, 102] }), { last: 101, recent: null });
+    expect(await new FactorRepository(database.manager).findById('fac_step')).toMatchObject({ totpLastStep: 102, totpRecentSteps: [100, 101, 102] });
   });
 
   it('finds the tenant of an active API key in one statement, and not once the key is revoked', async () => {
