@@ -91,6 +91,8 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
   it('reports a pending push as ok=false without using an attempt, and a denial as ok=false', async () => {
     const device = await enrolledDevice('pam');
     const challenge = await client.startChallenge({ user_id: 'pam' });
+    // A push takes no code: one is malformed input (API.md: any other shape), and uses no attempt.
+    await grpcError(client.verifyChallenge({ challenge_id: challenge.id, code: '123456' }), status.INVALID_ARGUMENT);
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: false, attempts_remaining: 5, challenge: { status: 'CHALLENGE_STATUS_PENDING' } });
     expect((await device.respond(challenge.id, 'deny')).body).toEqual({ status: 'DENIED' });
     expect(await client.verifyChallenge({ challenge_id: challenge.id, code: '' })).toMatchObject({ ok: false, challenge: { status: 'CHALLENGE_STATUS_DENIED' } });

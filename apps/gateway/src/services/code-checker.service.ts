@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { assertUnreachable, DomainError, DomainErrorCode, isOutOfBand, TOTP_DIGITS } from '@mfa/domain';
+import { assertUnreachable, DomainError, DomainErrorCode, invalidArgument, isOutOfBand, TOTP_DIGITS } from '@mfa/domain';
 import type { ChallengeEntity, FactorEntity } from '@mfa/persistence';
 import { OtpCodeStore } from '@mfa/queue';
 import { viaRedis } from './redis-availability';
@@ -21,7 +21,8 @@ export class CodeChecker {
     if (challenge.type === 'TOTP') return TOTP_DIGITS;
     if (challenge.type === 'DUO') return null;
     if (challenge.codeLength !== null) return challenge.codeLength;
-    throw new DomainError(DomainErrorCode.FailedPrecondition, `${challenge.type} challenges are not answered with a code`);
+    // A PUSH challenge takes no code: any code has the wrong shape (API.md), and uses no attempt.
+    throw invalidArgument('code', `${challenge.type} challenges are answered on the device: send an empty code to read the outcome`);
   }
 
   async check(manager: EntityManager, challenge: ChallengeEntity, factor: FactorEntity | null, code: string, now: number): Promise<CodeCheck> {
