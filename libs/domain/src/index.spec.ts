@@ -16,6 +16,7 @@ describe('public API of @mfa/domain', () => {
         'TOTP_ALGORITHM',
         'TOTP_DIGITS',
         'TOTP_PERIOD_SECONDS',
+        'TOTP_REPLAY_SPAN',
         'TOTP_WINDOW_STEPS',
         'afterFailure',
         'afterSuccess',
@@ -36,6 +37,7 @@ describe('public API of @mfa/domain', () => {
         'isFinalStatus',
         'isLocked',
         'isOutOfBand',
+        'isTotpStepUsed',
         'lockNow',
         'lockedFor',
         'maskContactDetails',
@@ -52,6 +54,7 @@ describe('public API of @mfa/domain', () => {
         'transitionChallenge',
         'transitionDelivery',
         'usesPhoneNumber',
+        'withTotpStepAccepted',
       ].sort(),
     );
   });
