@@ -13,7 +13,23 @@ describe('parsePhoneNumber', () => {
     ['+8613812345678', 'CN', '86'],
     ['+6837001', 'NU', '683'],
     ['+80012345678', undefined, '800'],
+    ['+12345678901', 'US', '1'],
   ])('accepts %s (country %s, calling code %s)', (e164, country, callingCode) => {
+    expect(parsePhoneNumber(e164)).toEqual({ e164, country, callingCode });
+  });
+
+  // Test suites and real users enter fictional numbers; the provider reports them unreachable at
+  // send time (the delivery ends FAILED with a reason). A shared calling code (+1, +44) then names
+  // no country, which only an empty sms_allowed_countries lets through (see policy.spec.ts).
+  it.each([
+    ['NANP fictional 555 exchange', '+15555555555', undefined, '1'],
+    ['NANP 555 number', '+15551234567', undefined, '1'],
+    ['NANP 555-01xx', '+15550100000', undefined, '1'],
+    ['NANP area code starting with 1', '+11234567890', undefined, '1'],
+    ['NANP area code 000', '+10000000000', undefined, '1'],
+    ['Ofcom drama range', '+447700900123', undefined, '44'],
+    ['unassigned range of a one-country calling code', '+34555555555', 'ES', '34'],
+  ])('accepts a well-formed but unassigned number: %s (%s)', (_label, e164, country, callingCode) => {
     expect(parsePhoneNumber(e164)).toEqual({ e164, country, callingCode });
   });
 
@@ -25,15 +41,23 @@ describe('parsePhoneNumber', () => {
     ['00 prefix', '0014155550123'],
     ['leading zero after +', '+04155550123'],
     ['too short for E.164', '+123456'],
+    ['far too short', '+1234'],
     ['too long for E.164', '+1234567890123456'],
+    ['too long for E.164 (16 digits, valid-looking start)', '+4915112345678901'],
     ['surrounding whitespace', ' +14155550123'],
     ['trailing newline', '+14155550123\n'],
     ['letters', '+1415555CALL'],
+    ['no plus, E.164 digits', '14155550123'],
+    ['no plus, fictional number', '15555555555'],
+    ['spaces in a fictional number', '+1 555 555 5555'],
     ['empty', ''],
     ['plus only', '+'],
-    ['E.164-shaped but not a real number', '+10000000000'],
-    ['one digit short for the US', '+1415555012'],
-    ['one digit long for the US', '+141555501234'],
+    ['one digit short for the NANP', '+1415555012'],
+    ['one digit long for the NANP', '+141555501234'],
+    ['one digit short for a fictional NANP number', '+1555555555'],
+    ['a length the UK never uses', '+4477009001'],
+    ['too short for France', '+3390000000'],
+    ['national trunk 0 after the calling code', '+4900000000000'],
     ['unassigned calling code', '+999123456789'],
     ['full-width digits', '+１４１５５５５０１２３'],
   ])('rejects %s without echoing the input', (_label, value) => {

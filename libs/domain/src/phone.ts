@@ -4,7 +4,11 @@ import { invalidArgument } from './errors';
 export interface PhoneNumber {
   /** "+14155550123" */
   e164: string;
-  /** ISO 3166 alpha-2 ("US"); undefined for non-geographic numbers such as +800. */
+  /**
+   * ISO 3166 alpha-2 ("US"); undefined for non-geographic numbers such as +800, and for numbers
+   * of a shared calling code that fit no assigned range (+1 555…): `sms_allowed_countries` lets
+   * those through only when it is empty.
+   */
   country: string | undefined;
   /** "1", "49" */
   callingCode: string;
@@ -13,10 +17,15 @@ export interface PhoneNumber {
 const E164 = /^\+[1-9]\d{6,14}$/;
 const PHONE_FORMAT_MESSAGE = 'phone number must be in E.164 format, e.g. +14155550123';
 
-/** Strict: only E.164 as stored and dialled; no spaces, no national formats. */
+/**
+ * Strict about the form: only E.164 as stored and dialled; no spaces, no national formats, and a
+ * length that fits the calling code. Lenient about assignment: a number in no assigned range
+ * (+1 555 01xx, Ofcom's drama ranges) is well-formed; the provider reports it unreachable at send
+ * time, which ends the delivery FAILED with a reason.
+ */
 export function parsePhoneNumber(input: string): PhoneNumber {
   const parsed = E164.test(input) ? parsePhoneNumberFromString(input) : undefined;
-  if (parsed === undefined || !parsed.isValid() || parsed.number !== input) {
+  if (parsed === undefined || !parsed.isPossible() || parsed.number !== input) {
     // The message never echoes the input: it would put a phone number in logs and responses.
     throw invalidArgument('phone_number', PHONE_FORMAT_MESSAGE);
   }

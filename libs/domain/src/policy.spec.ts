@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError, DomainErrorCode } from './errors';
+import { parsePhoneNumber } from './phone';
 import {
   DEFAULT_POLICY,
   isCountryAllowed,
@@ -193,5 +194,23 @@ describe('isCountryAllowed', () => {
     [usAndCanada, undefined, false],
   ] as const)('policy %j allows country %s: %s', (policy, country, expected) => {
     expect(isCountryAllowed(policy, country)).toBe(expected);
+  });
+
+  // Toll-fraud defence fails closed: a well-formed number that names no country (a fictional or
+  // unassigned range of a shared calling code, a non-geographic +800) passes only an empty list.
+  const uk: Policy = { ...DEFAULT_POLICY, smsAllowedCountries: ['GB'] };
+  it.each([
+    ['+15555555555', anywhere, true],
+    ['+15555555555', usAndCanada, false],
+    ['+15551234567', usAndCanada, false],
+    ['+11234567890', usAndCanada, false],
+    ['+447700900123', anywhere, true],
+    ['+447700900123', uk, false],
+    ['+80012345678', anywhere, true],
+    ['+80012345678', usAndCanada, false],
+    ['+14155550123', usAndCanada, true],
+    ['+442071838750', uk, true],
+  ] as const)('number %s under policy %j is allowed: %s', (e164, policy, expected) => {
+    expect(isCountryAllowed(policy, parsePhoneNumber(e164).country)).toBe(expected);
   });
 });
