@@ -286,12 +286,16 @@ describe.each(['sqlite', 'postgres'] as const)('SMS, voice and e-mail factors (%
     expect((await canceled.ended).at(-1)?.status).toBe('CHALLENGE_STATUS_CANCELED');
   });
 
-  it('keeps no plaintext code or phone number in Redis', async () => {
-    const enrollment = await client.enrollFactor({ user_id: 'zed', type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
+  it('keeps no plaintext code, phone number or user id in Redis, not even in key names', async () => {
+    // A user id is often an e-mail address: the send limit's key names it by a keyed hash only.
+    const userId = 'zed@example.com';
+    const enrollment = await client.enrollFactor({ user_id: userId, type: 'FACTOR_TYPE_SMS', phone_number: '+14155550155' });
     const content = await deliveredCode(telephony(), enrollment.challenge_id);
     const keys = await connection.keys(`${gateway.config.queuePrefix}*`);
     const dump = (await Promise.all(keys.map(async (key) => `${key} ${(await connection.dumpBuffer(key))?.toString('latin1') ?? ''}`))).join('\n');
     expect(dump).not.toContain(content.code);
     expect(dump).not.toContain('4155550155');
+    expect(keys.some((key) => key.includes(':limit:user:'))).toBe(true);
+    for (const encoded of [userId, Buffer.from(userId).toString('base64url'), Buffer.from(userId).toString('base64')]) expect(keys.join('\n')).not.toContain(encoded);
   });
 });

@@ -109,7 +109,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         // Request paths add jobs: their connection times commands out, so a Redis outage answers UNAVAILABLE.
         { provide: JobProducer, useFactory: (connection: RedisConnection) => new JobProducer(connection, config.queuePrefix), inject: [REDIS] },
         { provide: OtpCodeStore, useFactory: (redis: RedisConnection) => new OtpCodeStore(redis, config.keyring, config.queuePrefix), inject: [REDIS] },
-        { provide: SendRateLimiter, useFactory: (redis: RedisConnection) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits), inject: [REDIS] },
+        { provide: SendRateLimiter, useFactory: (redis: RedisConnection, keyring: Keyring) => new SendRateLimiter(redis, config.queuePrefix, config.sendLimits, keyring), inject: [REDIS, Keyring] },
         { provide: PromptRateLimiter, useFactory: (redis: RedisConnection, logger: Logger) => new PromptRateLimiter(redis, config.queuePrefix, config.promptLimit, logger), inject: [REDIS, LOGGER] },
         { provide: ChallengeNotifier, useFactory: (redis: RedisConnection) => new ChallengeNotifier(redis, config.queuePrefix), inject: [REDIS] },
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry()) },

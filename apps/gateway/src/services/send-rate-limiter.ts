@@ -1,3 +1,4 @@
+import { blindIndex, type Keyring } from '@mfa/crypto';
 import type { RedisConnection } from '@mfa/queue';
 import { resourceExhausted } from '@mfa/domain';
 import type { Logger } from '@mfa/observability';
@@ -68,6 +69,7 @@ export class SendRateLimiter {
     private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly limits: SendLimits,
+    private readonly keyring: Keyring,
   ) {}
 
   /** Counts one send, or throws RESOURCE_EXHAUSTED with `retry-after` and counts nothing. */
@@ -75,7 +77,8 @@ export class SendRateLimiter {
     const { perDestination, perUser, perTenant } = this.limits;
     const retryAfter = await checkAndCount(this.redis, [
       { key: `${this.prefix}:limit:dest:${tenantId}:${destinationIndex}`, limit: perDestination },
-      { key: `${this.prefix}:limit:user:${tenantId}:${Buffer.from(userId).toString('base64url')}`, limit: perUser },
+      // Keyed, as the destination's index is: a user id is often an e-mail address, and key names show in every Redis tool.
+      { key: `${this.prefix}:limit:user:${tenantId}:${blindIndex(this.keyring, `user\u0000${tenantId}\u0000${userId}`)}`, limit: perUser },
       { key: `${this.prefix}:limit:tenant:${tenantId}`, limit: perTenant },
     ]);
     if (retryAfter > 0) throw resourceExhausted('rate_limited', retryAfter, 'too many codes sent: try again later');
