@@ -187,6 +187,12 @@ describe.each([sqliteBackend(), postgresBackend()])('mfa-admin on $name', (backe
       const tenant = await new TenantRepository(database.manager).findByName('acme');
       const lockedUntil = Date.now() + 15 * 60_000;
       await database.manager.insert(UserStateEntity, { tenantId: tenant?.id ?? '', userId: 'alice', consecutiveFailures: 5, lockedUntil, updatedAt: Date.now() });
+      // A label is the caller's free text: one holding an address is shown masked, as over gRPC.
+      await database.manager.insert(FactorEntity, {
+        id: newId('fac'), tenantId: tenant?.id ?? '', userId: 'alice', type: 'PUSH', status: 'ACTIVE', display: 'alice@corp.example phone',
+        label: '', locale: '', secretEnc: null, destinationEnc: null, destinationIndex: null, totpLastStep: null, totpDrift: 0, enrollUrl: null,
+        createdAt: Date.now(), lastUsedAt: null,
+      });
       return tenant?.id ?? '';
     });
 
@@ -194,6 +200,8 @@ describe.each([sqliteBackend(), postgresBackend()])('mfa-admin on $name', (backe
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/^Lockout: locked until \S+Z \(5 consecutive failures\)$/m);
     expect(before.stdout).toMatch(/^fac_\S+\s+TOTP\s+ACTIVE\s+Authenticator app\s/m);
+    expect(before.stdout).toMatch(/^fac_\S+\s+PUSH\s+ACTIVE\s+a\*\*\*@corp\.example phone\s/m);
+    expect(before.stdout).not.toContain('alice@corp.example');
     expect(before.stdout).not.toMatch(/v1\.(old|new)\./);
 
     const unlocked = await run(env, 'user', 'unlock', '--tenant', 'acme', '--user', 'alice');

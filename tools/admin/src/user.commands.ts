@@ -1,4 +1,4 @@
-import { AuditEventType, isLocked } from '@mfa/domain';
+import { AuditEventType, isLocked, maskContactDetails } from '@mfa/domain';
 import { AuditRepository, FactorRepository, type UserStateEntity, UserStateRepository } from '@mfa/persistence';
 import { withDatabase } from './admin-environment';
 import type { Command, CommandGroup, OptionSpec } from './command';
@@ -35,8 +35,9 @@ const showUser: Command = {
         stdout.write('Factors: none\n');
         return;
       }
-      // Only what FactorEntity keeps for display: secrets and addresses stay encrypted.
-      const rows = factors.map((f) => [f.id, f.type, f.status, f.display, isoTime(f.createdAt), isoTime(f.lastUsedAt)]);
+      // Only what FactorEntity keeps for display, masked as the gateway shows it (a label is the
+      // caller's free text and may hold an address or a number); secrets and addresses stay encrypted.
+      const rows = factors.map((f) => [f.id, f.type, f.status, maskContactDetails(f.display), isoTime(f.createdAt), isoTime(f.lastUsedAt)]);
       stdout.write(`Factors:\n${formatTable(['ID', 'TYPE', 'STATUS', 'DISPLAY', 'CREATED', 'LAST USED'], rows)}`);
     });
   },
