@@ -31,6 +31,14 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     return device;
   }
 
+  /** A raw request, to set or leave out headers TestDevice always sends and to read the answer's headers. */
+  async function send(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
+    const response = await fetch(`${gateway.httpUrl}${path}`, { method, headers: init.headers, body: init.body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+  const errorBody = (code: string, message: unknown = expect.any(String)) => ({ error: { code, message } });
+
   it('enrolls a device from the ticket in the enrollment URI; the ticket works once', async () => {
     const enrollment = await client.enrollFactor({ user_id: 'pia', type: 'FACTOR_TYPE_PUSH', label: 'pia@example.com' });
     expect(enrollment.factor).toMatchObject({ type: 'FACTOR_TYPE_PUSH', status: 'FACTOR_STATUS_PENDING' });
@@ -59,6 +67,93 @@ describe.each(['sqlite', 'postgres'] as const)('push factors and the device API 
     const notJson = await fetch(`${gateway.httpUrl}/device/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ error: { code: 'bad_request', message: expect.any(String) } });
+  });
+
+  it('reads a JSON body whatever its Content-Type: fetch sends a string as text/plain, curl -d as a form', async () => {
+    const enrollment = await client.enrollFactor({ user_id: 'tex', type: 'FACTOR_TYPE_PUSH', label: 'tex' });
+    const device = new TestDevice(gateway.httpUrl, () => gateway.clock.now());
+    const enrollBody = JSON.stringify({ ticket: enrollment.push!.enrollment_ticket, public_key: device.publicJwk, push: { platform: 'none' }, name: 'Plain phone' });
+    // No headers: fetch labels a string body `text/plain;charset=UTF-8`.
+    const enrolled = await send('POST', '/device/v1/enroll', { body: enrollBody });
+    expect(enrolled).toMatchObject({ status: 201, body: { device_id: expect.any(String), factor_id: enrollment.factor.id } });
+    device.deviceId = (enrolled.body as { device_id: string }).device_id;
+
+    const challenge = await client.startChallenge({ user_id: 'tex' });
+    const iat = Math.floor(gateway.clock.now() / 1000);
+    const response = TestDevice.jws({ sub: device.deviceId, challenge_id: challenge.id, decision: 'approve', binding_code: challenge.binding_code, iat, exp: iat + 120 }, device.privateKey);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${device.token()}` };
+    expect(await send('POST', `/device/v1/challenges/${challenge.id}/response`, { body: JSON.stringify({ response }), headers: form })).toMatchObject({ status: 200, body: { status: 'APPROVED' } });
+
+    // Still 400 for what is not a JSON object, whatever the label.
+    expect(await send('POST', '/device/v1/enroll', { body: '[]' })).toMatchObject({ status: 400, body: errorBody('bad_request', 'body must be a JSON object') });
+    expect(await send('POST', '/device/v1/enroll', { body: 'ticket=x&name=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).toMatchObject({ status: 400, body: errorBody('bad_request', 'body must be valid JSON') });
+  });
+
+  it('asks for a bearer token on every 401 (WWW-Authenticate), naming invalid_token where one was refused', async () => {
+    const device = await enrolledDevice('wes');
+    const challenge = await client.startChallenge({ user_id: 'wes' });
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const list = (headers: Record<string, string>) => send('GET', '/device/v1/challenges?status=pending', { headers });
+
+    const missing = await list({});
+    expect(missing).toMatchObject({ status: 401, body: errorBody('unauthorized') });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="device"');
+    const forged = await list({ authorization: `Bearer ${device.token({}, stranger)}` });
+    expect(forged).toMatchObject({ status: 401, body: errorBody('unauthorized') });
+    expect(forged.headers.get('www-authenticate')).toBe('Bearer realm="device", error="invalid_token"');
+    const garbage = await list({ authorization: 'Bearer not-a-jwt' });
+    expect(garbage.headers.get('www-authenticate')).toBe('Bearer realm="device", error="invalid_token"');
+
+    // A good token with a response signed by another key: the token was not what failed.
+    const iat = Math.floor(gateway.clock.now() / 1000);
+    const response = TestDevice.jws({ sub: device.deviceId, challenge_id: challenge.id, decision: 'approve', binding_code: challenge.binding_code, iat, exp: iat + 120 }, stranger);
+    const refused = await send('POST', `/device/v1/challenges/${challenge.id}/response`, { body: JSON.stringify({ response }), headers: { 'content-type': 'application/json', authorization: `Bearer ${device.token()}` } });
+    expect(refused).toMatchObject({ status: 401, body: errorBody('unauthorized') });
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="device"');
+    expect((await client.getChallenge({ challenge_id: challenge.id })).status).toBe('CHALLENGE_STATUS_PENDING');
+  });
+
+  it('takes the status filter in any case, PENDING as the JSON spells it, and refuses other statuses', async () => {
+    const device = await enrolledDevice('sue');
+    const challenge = await client.startChallenge({ user_id: 'sue' });
+    for (const status of ['pending', 'PENDING', 'Pending']) {
+      const listed = await device.request('GET', `/device/v1/challenges?status=${status}`);
+      expect({ status, listed }).toEqual({ status, listed: { status: 200, body: { challenges: [expect.objectContaining({ id: challenge.id, status: 'PENDING' })] } } });
+    }
+    for (const status of ['approved', 'APPROVED', 'pending,approved']) {
+      expect(await device.request('GET', `/device/v1/challenges?status=${status}`)).toEqual({ status: 400, body: errorBody('bad_request', 'status must be "pending"') });
+    }
+    expect(await device.request('GET', '/device/v1/challenges?status=pending&status=PENDING')).toEqual({ status: 400, body: errorBody('bad_request', 'status must be "pending"') });
+  });
+
+  it('answers unknown paths and methods anywhere on the HTTP port in the error shape, leaving health, metrics and the dashboard as they were', async () => {
+    for (const path of ['/nope', '/device', '/device/v2/enroll', '/device/v1/nope', '/admin', '/healthz/x']) {
+      const answer = await send('GET', path);
+      expect({ path, status: answer.status, body: answer.body }).toEqual({ path, status: 404, body: errorBody('not_found') });
+    }
+    for (const [method, path, allow] of [
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/readyz', 'GET, HEAD'],
+      ['PUT', '/metrics', 'GET, HEAD'],
+      ['GET', '/device/v1/enroll', 'POST'],
+    ]) {
+      const answer = await send(method, path, { body: method === 'GET' ? undefined : '{}' });
+      expect({ method, path, status: answer.status, allow: answer.headers.get('allow'), body: answer.body }).toEqual({ method, path, status: 405, allow, body: errorBody('method_not_allowed') });
+    }
+
+    expect(await send('GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await send('GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    const metrics = await fetch(`${gateway.httpUrl}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await metrics.text()).toContain('mfa_queue_jobs');
+    const locked = await fetch(`${gateway.httpUrl}/admin/queues`);
+    expect(locked.status).toBe(401);
+    expect(locked.headers.get('www-authenticate')).toMatch(/^Basic/);
+    const admin = { authorization: 'Bearer test-admin-token' };
+    const page = await fetch(`${gateway.httpUrl}/admin/queues`, { headers: admin });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    expect(await send('GET', '/admin/queues/api/nope', { headers: admin })).toMatchObject({ status: 404, body: errorBody('not_found') });
   });
 
   it('shows the login context to the device, never the binding code, and approves with the right number', async () => {

@@ -35,6 +35,7 @@ import { GATEWAY_CONFIG } from './config/gateway-config.provider';
 import { GrpcCallInterceptor } from './grpc/grpc-call.interceptor';
 import { MfaController } from './grpc/mfa.controller';
 import { HealthController } from './http/health.controller';
+import { HttpFallback } from './http/http-fallback';
 import { MetricsController } from './http/metrics.controller';
 import { ApiKeyAuthService } from './services/api-key-auth.service';
 import { ChallengeLifecycle } from './services/challenge-lifecycle.service';
@@ -115,6 +116,7 @@ export class GatewayModule implements NestModule, OnApplicationBootstrap, OnAppl
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(createMetricsRegistry()) },
         { provide: Clock, useClass: SystemClock },
         loggerProvider,
+        HttpFallback,
         ApiKeyAuthService,
         ChallengeLifecycle,
         LockoutService,

@@ -16,6 +16,29 @@ export class DeviceApiError extends Error {
   }
 }
 
+/**
+ * A 401 from checking the device's signatures; `tokenRefused` when a bearer token was sent and
+ * failed a check, not when none was sent or when the signed response in the body failed.
+ */
+export class DeviceUnauthorizedError extends DeviceApiError {
+  override name = 'DeviceUnauthorizedError';
+  constructor(
+    message: string,
+    readonly tokenRefused: boolean,
+  ) {
+    super(401, 'unauthorized', message);
+  }
+}
+
+/**
+ * The challenge every 401 carries (RFC 6750 §3): `error="invalid_token"` only where a bearer token
+ * was sent and refused; without one, or when the token was good and the signed response in the
+ * body was not, the bare challenge.
+ */
+function bearerChallenge(error: DeviceApiError): string {
+  return error instanceof DeviceUnauthorizedError && error.tokenRefused ? 'Bearer realm="device", error="invalid_token"' : 'Bearer realm="device"';
+}
+
 function fromDomain(error: DomainError): DeviceApiError {
   switch (error.code) {
     case DomainErrorCode.InvalidArgument:
@@ -51,9 +74,10 @@ export function toDeviceApiError(exception: unknown): DeviceApiError {
   return new DeviceApiError(500, 'internal', 'internal error');
 }
 
-/** Writes `{error: {code, message}}` (API.md §2), with `Retry-After` when the error has one. */
+/** Writes `{error: {code, message}}` (API.md §2), with `Retry-After` when the error has one and `WWW-Authenticate` on a 401. */
 export function sendDeviceApiError(response: Response, error: DeviceApiError): void {
   if (error.retryAfterSeconds) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (error.status === 401) response.setHeader('WWW-Authenticate', bearerChallenge(error));
   response.status(error.status).json({ error: { code: error.code, message: error.message } });
 }
 

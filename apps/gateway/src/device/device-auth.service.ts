@@ -6,14 +6,17 @@ import { GATEWAY_CONFIG } from '../config/gateway-config.provider';
 import { Clock } from '../services/clock';
 import { viaRedis } from '../services/redis-availability';
 import { REDIS } from '../services/redis.provider';
-import { DeviceApiError } from './device-api.error';
+import { DeviceApiError, DeviceUnauthorizedError } from './device-api.error';
 import { assertTimely, decodeJws, DeviceJwtError, parseDevicePublicKey, verifyEs256, type DecodedJws } from './device-jwt';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 /** Requests one device may make per minute: a phone polling every 2 s stays far below it. */
 export const DEVICE_REQUESTS_PER_MINUTE = 120;
 
-const unauthorized = (message: string): DeviceApiError => new DeviceApiError(401, 'unauthorized', message);
+/** The bearer token was sent and fails a check. */
+const unauthorized = (message: string): DeviceUnauthorizedError => new DeviceUnauthorizedError(message, true);
+/** The signed response in the body fails a check; the bearer token itself passed. */
+const responseRefused = (message: string): DeviceUnauthorizedError => new DeviceUnauthorizedError(`response: ${message}`, false);
 
 /**
  * Authenticates device requests: `Authorization: Bearer <JWT>` signed ES256 with the key the
@@ -30,7 +33,7 @@ export class DeviceAuthService {
 
   async authenticate(authorization: string | undefined): Promise<FactorEntity> {
     const match = authorization ? BEARER.exec(authorization.trim()) : null;
-    if (!match) throw unauthorized('missing bearer token');
+    if (!match) throw new DeviceUnauthorizedError('missing bearer token', false);
     let jws: DecodedJws;
     try {
       jws = decodeJws(match[1]);
@@ -55,10 +58,10 @@ export class DeviceAuthService {
       jws = decodeJws(token);
       verifyEs256(jws, parseDevicePublicKey(JSON.parse(factor.devicePublicKey ?? 'null')).key);
     } catch (error) {
-      throw unauthorized(`response: ${(error as Error).message}`);
+      throw responseRefused((error as Error).message);
     }
-    if (jws.claims.sub !== factor.deviceId) throw unauthorized('response: signed for another device');
-    this.timely(jws.claims);
+    if (jws.claims.sub !== factor.deviceId) throw responseRefused('signed for another device');
+    this.timely(jws.claims, responseRefused);
     return jws.claims;
   }
 
@@ -76,11 +79,11 @@ export class DeviceAuthService {
     return factor;
   }
 
-  private timely(claims: Record<string, unknown>): { iat: number; exp: number } {
+  private timely(claims: Record<string, unknown>, refuse: (message: string) => DeviceUnauthorizedError = unauthorized): { iat: number; exp: number } {
     try {
       return assertTimely(claims, this.clock.now());
     } catch (error) {
-      throw unauthorized((error as DeviceJwtError).message);
+      throw refuse((error as DeviceJwtError).message);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { DeviceApiError } from './device-api.error';
 import { generateKeyPairSync } from 'node:crypto';
-import { parseDeviceResponse, parseEnrollDevice, parsePushUpdate } from './device-request.parsers';
+import { checkStatusFilter, parseDeviceResponse, parseEnrollDevice, parsePushUpdate } from './device-request.parsers';
 
 describe('parsePushUpdate', () => {
   it('takes an FCM token, or none when the device polls', () => {
@@ -64,5 +64,15 @@ describe('parseDeviceResponse', () => {
 
   it('refuses an approve that also reports fraud with 400 bad_request', () => {
     expect(() => parseDeviceResponse('ch_1', { ...claims, decision: 'approve', fraud: true })).toThrow(expect.objectContaining({ status: 400, code: 'bad_request' }) as DeviceApiError);
+  });
+});
+
+describe('checkStatusFilter', () => {
+  it.each([[undefined], ['pending'], ['PENDING'], ['Pending']])('takes a status filter of %p: statuses are upper-case in the JSON', (status) => {
+    expect(() => checkStatusFilter(status)).not.toThrow();
+  });
+
+  it.each([['approved'], ['APPROVED'], [''], ['pending '], [['pending', 'pending']]])('refuses a status filter of %p with 400 bad_request', (status) => {
+    expect(() => checkStatusFilter(status)).toThrow(expect.objectContaining({ status: 400, code: 'bad_request', message: 'status must be "pending"' }) as DeviceApiError);
   });
 });

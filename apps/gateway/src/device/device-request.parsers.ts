@@ -67,6 +67,15 @@ export function parseResponseBody(body: unknown): string {
   return body.response;
 }
 
+/**
+ * `?status=` of the challenge list: only pending challenges are listed, so `pending` is the one
+ * filter, taken in any case since the JSON spells statuses in capitals (`PENDING`).
+ */
+export function checkStatusFilter(status: unknown): void {
+  if (status === undefined) return;
+  if (typeof status !== 'string' || status.toLowerCase() !== 'pending') throw badRequest('status must be "pending"');
+}
+
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function parseChallengeIdParam(id: string): string {
   if (!ID.test(id)) throw new DeviceApiError(404, 'not_found', 'challenge not found');

@@ -5,10 +5,10 @@ import { EnrollDeviceUseCase } from '../usecases/enroll-device.usecase';
 import { DeviceChallengesUseCase, type DeviceChallengeView } from '../usecases/device-challenges.usecase';
 import { RespondToChallengeUseCase } from '../usecases/respond-to-challenge.usecase';
 import { UpdateDevicePushUseCase } from '../usecases/update-device-push.usecase';
-import { DeviceApiError, DeviceApiExceptionFilter } from './device-api.error';
+import { DeviceApiExceptionFilter } from './device-api.error';
 import { DEVICE_API_PREFIX, mountDeviceApiFallback } from './device-api-fallback';
 import { DeviceAuthService } from './device-auth.service';
-import { parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parsePushUpdate, parseResponseBody } from './device-request.parsers';
+import { checkStatusFilter, parseChallengeIdParam, parseDeviceResponse, parseEnrollDevice, parsePushUpdate, parseResponseBody } from './device-request.parsers';
 
 /**
  * The authenticator app's API (API.md §2): JSON, every call but enroll signed by the device key.
@@ -28,7 +28,7 @@ export class DeviceController implements OnModuleInit {
 
   /**
    * Nest calls this after it registered the routes and before it adds its own 404 and error
-   * handlers, so the fallback sits between them: device requests no route answers reach it.
+   * handlers, so the fallback sits between them: device requests that fail in express reach it.
    */
   onModuleInit(): void {
     mountDeviceApiFallback(this.adapterHost.httpAdapter.getInstance<Application>());
@@ -42,9 +42,9 @@ export class DeviceController implements OnModuleInit {
   }
 
   @Get('challenges')
-  async list(@Headers('authorization') authorization: string | undefined, @Query('status') status: string | undefined): Promise<{ challenges: DeviceChallengeView[] }> {
+  async list(@Headers('authorization') authorization: string | undefined, @Query('status') status: unknown): Promise<{ challenges: DeviceChallengeView[] }> {
     const device = await this.auth.authenticate(authorization);
-    if (status !== undefined && status !== 'pending') throw new DeviceApiError(400, 'bad_request', 'status must be "pending"');
+    checkStatusFilter(status);
     return { challenges: await this.challenges.pending(device) };
   }
 

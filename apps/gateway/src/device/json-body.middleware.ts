@@ -16,11 +16,16 @@ function requireUtf8(_request: IncomingMessage, _response: ServerResponse, body:
   if (charset !== 'utf-8' || !isUtf8(body)) throw Object.assign(new Error('body must be UTF-8'), { type: NOT_UTF8 });
 }
 
-const parse = json({ limit: '16kb', strict: true, verify: requireUtf8 });
+/**
+ * Every body is read as JSON, whatever its Content-Type: API.md §2 says the device API takes JSON,
+ * and its calls are authenticated by signatures, not by that header. Clients that do not set it
+ * (fetch sends a string as `text/plain`, `curl -d` as a form) are served as those that do.
+ */
+const parse = json({ type: () => true, limit: '16kb', strict: true, verify: requireUtf8 });
 
 function messageFor(type: string | undefined): string {
   if (type === 'entity.too.large') return 'body is too large';
-  if (type === NOT_UTF8) return 'body must be JSON in UTF-8';
+  if (type === NOT_UTF8 || type === 'charset.unsupported') return 'body must be JSON in UTF-8';
   return 'body must be valid JSON';
 }
 
