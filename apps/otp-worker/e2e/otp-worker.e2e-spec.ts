@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Keyring } from '@mfa/crypto';
-import { createBullConnection, JobIds, JobProducer, OtpCodeStore, parseDeliveryJob, QueueName, RedisDeliveredMarkers, sealedDeliveryAad, sealedDestinationAad, type DeliveryContent, type OtpJob } from '@mfa/queue';
+import { challengeEndedKey, createBullConnection, JobIds, JobProducer, OtpCodeStore, parseDeliveryJob, QueueName, RedisDeliveredMarkers, sealedDeliveryAad, sealedDestinationAad, type DeliveryContent, type OtpJob } from '@mfa/queue';
 import { loadWorkerConfig, startWorker, type StartedWorker } from '@mfa/worker-host';
 import { otpWorker } from '../src/otp.worker';
 
@@ -102,6 +102,22 @@ describe('otp worker', () => {
     await eventually(async () => ((await producer.queue(QueueName.Otp).getJobState('chl_gone-retry')) === 'completed' ? true : undefined));
     expect(await telephony.getJob(JobIds.delivery('chl_gone'))).toBeUndefined();
     expect(await codes.consume('chl_gone', first.code)).toBe('ok');
+  });
+
+  it('draws no code and queues nothing for a challenge the gateway marked ended (a rerun after a withdrawal), and reports no failure for one past its lifetime', async () => {
+    // The gateway took back the delivery job of an earlier run and marked the challenge ended.
+    await connection.set(challengeEndedKey(prefix, 'chl_ended'), '1', 'EX', 60);
+    await producer.add(QueueName.Otp, 'chl_ended', otpJob('chl_ended', 'sms', '+14155550127'));
+    await eventually(async () => ((await producer.queue(QueueName.Otp).getJobState('chl_ended')) === 'completed' ? true : undefined));
+    // Past its lifetime as well: an ended challenge's delivery did not fail, so no failure is reported.
+    await connection.set(challengeEndedKey(prefix, 'chl_ended_late'), '1', 'EX', 60);
+    await producer.queue(QueueName.Otp).add(QueueName.Otp, otpJob('chl_ended_late', 'sms', '+14155550127', 1), { jobId: 'chl_ended_late', delay: 1_200 });
+    await eventually(async () => ((await producer.queue(QueueName.Otp).getJobState('chl_ended_late')) === 'completed' ? true : undefined), 15_000);
+    for (const id of ['chl_ended', 'chl_ended_late']) {
+      expect(await telephony.getJob(JobIds.delivery(id))).toBeUndefined();
+      expect(await events.getJob(JobIds.failed(id))).toBeUndefined();
+      expect(await connection.exists(`${prefix}:otp-code:${id}`)).toBe(0);
+    }
   });
 
   it('reports a challenge whose lifetime ran out before the code was drawn', async () => {

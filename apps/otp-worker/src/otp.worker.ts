@@ -1,4 +1,4 @@
-import { JobIds, OtpCodeStore, parseOtpJob, QueueName, RedisDeliveredMarkers } from '@mfa/queue';
+import { challengeEndedKey, deliveredMarkerKey, JobIds, OtpCodeStore, parseOtpJob, QueueName } from '@mfa/queue';
 import { consumeQueue, type WorkerDefinition } from '@mfa/worker-host';
 import { IssueCodeUseCase } from './issue-code.usecase';
 
@@ -10,7 +10,10 @@ export const otpWorker: WorkerDefinition = {
     const { config, logger, producer } = context;
     const issueCode = new IssueCodeUseCase(
       new OtpCodeStore(context.redis, config.keyring, config.queuePrefix),
-      new RedisDeliveredMarkers(context.redis, config.queuePrefix),
+      {
+        delivered: (challengeId) => deliveredMarkerKey(config.queuePrefix, challengeId),
+        ended: (challengeId) => challengeEndedKey(config.queuePrefix, challengeId),
+      },
       producer,
       config.keyring,
       logger,

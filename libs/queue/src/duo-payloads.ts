@@ -1,3 +1,4 @@
+import { challengeEndedKey } from './ended-marker';
 import { isOneOf, isOptionalString, isInteger, isString, validatePayload } from './payload-validation';
 
 /**
@@ -63,11 +64,12 @@ export interface DuoResultEvent {
 }
 
 /**
- * Set by the gateway when it takes back the push of a Duo challenge that ended another way (a
- * cancel, a deleted factor, a passcode): a worker that finds it sends no push. It covers the job
- * the gateway could not take back because a worker held it just then (a push being deferred).
+ * The duo worker's name for `challengeEndedKey`: set by the gateway when it takes back the push of
+ * a Duo challenge that ended another way (a cancel, a deleted factor, a passcode); a worker that
+ * finds it sends no push. It covers the job the gateway could not take back because a worker held
+ * it just then (a push being deferred).
  */
-export const duoEndedKey = (prefix: string, challengeId: string): string => `${prefix}:duo-ended:${challengeId}`;
+export const duoEndedKey = challengeEndedKey;
 /** Where the duo worker keeps the txid of a challenge's Duo auth: once it exists, the push has gone out. */
 export const duoTxidKey = (prefix: string, challengeId: string): string => `${prefix}:duo-txid:${challengeId}`;
 export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;

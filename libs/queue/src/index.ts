@@ -34,13 +34,14 @@ export {
 } from './duo-payloads';
 export { JobIds } from './job-ids';
 export { JobProducer, type JobOf, type ProducedQueue } from './job-producer';
-export { OtpCodeStore } from './otp-code-store';
+export { otpCodeKey, OtpCodeStore } from './otp-code-store';
 export { InvalidJobPayloadError } from './payload-validation';
 export { PermanentProviderError, RetryableProviderError } from './provider-errors';
 export { ALL_QUEUES, DEFAULT_QUEUE_PREFIX, QueueName } from './queue-names';
 export { clusterPrefixProblem, createBullConnection, createRequestConnection, duplicateConnection, redisClusterNodes, redisConnectionOptions, redisSettingsFromEnv, type RedisConnection } from './redis-connection';
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
 export { isFinalAttempt, JobDeferred, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
+export { challengeEndedKey } from './ended-marker';
 export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
 export { failureReason, isPermanentFailure, RETRIES_EXHAUSTED_REASON, STALLED_OUT_REASON, UndeliverableJobError } from './delivery-failure';
 export { recordDelivered, reportDeliveryFailed, reportDeliverySent } from './delivery-reports';

@@ -15,6 +15,11 @@ const PUT_UNLESS_EXISTS_COMMAND = 'otpCodePutUnlessAnyExists';
 
 type PutUnlessExists = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<0 | 1>;
 
+/** Where the keyed hash of a challenge's code is kept: it exists once a run of the otp worker has drawn the code. */
+export function otpCodeKey(prefix: string, challengeId: string): string {
+  return `${prefix}:otp-code:${challengeId}`;
+}
+
 /**
  * Where the otp worker leaves a drawn code for the gateway to check: only an HMAC of it (keyed
  * by a subkey of MFA_ENCRYPTION_KEYS, so a Redis dump alone cannot be brute-forced back to the
@@ -30,7 +35,7 @@ export class OtpCodeStore {
   ) {}
 
   private key(challengeId: string): string {
-    return `${this.prefix}:otp-code:${challengeId}`;
+    return otpCodeKey(this.prefix, challengeId);
   }
 
   private mac(challengeId: string, code: string, keyId: string, salt: string): Buffer {
@@ -40,8 +45,9 @@ export class OtpCodeStore {
   /**
    * Stores (or replaces) the code of a challenge unless one of `guardKeys` exists, checked and
    * written in one script (one round trip, nothing in between). The otp worker guards with the
-   * delivery job's key and the delivered marker: once either exists, the hash stored for the code
-   * on its way must stay. False when one existed.
+   * delivery job's key and the delivered marker (once either exists, the hash stored for the code
+   * on its way must stay) and with the gateway's mark that the challenge ended (then no code is
+   * drawn at all). False when one existed.
    */
   async putUnlessExists(challengeId: string, code: string, ttlSeconds: number, guardKeys: readonly string[]): Promise<boolean> {
     const keyId = this.keyring.primaryKeyId;

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChallengeRepository, Database, FactorRepository, type ChallengeEntity } from '@mfa/persistence';
 import type { Logger } from '@mfa/observability';
+import { ChallengeNotifier } from './challenge-notifier';
 import { Clock } from './clock';
+import { DeliveryWithdrawal } from './delivery-withdrawal.service';
 import { LOGGER } from './logger.provider';
 import { OutOfBandDispatcher } from './out-of-band-dispatcher';
 import { PeriodicTask } from './periodic-task';
@@ -9,6 +11,10 @@ import { PeriodicTask } from './periodic-task';
 export const RELAY_INTERVAL_MS = 15_000;
 /** How long after its start a challenge may still be on its way to the queue before it counts as lost there. */
 export const DISPATCH_GRACE_MS = 30_000;
+/** How long after a challenge ended its withdrawal, and a worker that held its job then, may still be at work before the sweep looks. */
+export const SETTLE_GRACE_MS = 30_000;
+/** Ended challenges are looked at until this long after their expiry (an otp job run again after a stall takes a few minutes at most). */
+const SETTLE_LOOKBACK_MS = 10 * 60_000;
 const PAGE = 100;
 /** A round stops paging after this long; the next one starts again from the challenges closest to expiry. */
 const ROUND_BUDGET_MS = 5_000;
@@ -19,12 +25,19 @@ const ROUND_BUDGET_MS = 5_000;
  * the queue; this finds such challenges (still QUEUED well after they started, no job under
  * their id) and queues them, so the code still goes out within its lifetime. Every replica runs
  * it; the job id makes a second add a no-op, and the workers do not send twice for one challenge.
+ *
+ * It also settles the deliveries that ended challenges left QUEUED with nothing that will ever
+ * report on them (a withdrawal that Redis failed, a gateway that died before withdrawing, an otp
+ * job that a worker held during the withdrawal and that then issued no code): NOT_REQUIRED, once
+ * `SETTLE_GRACE_MS` after the end have passed.
  */
 @Injectable()
 export class DeliveryRelay extends PeriodicTask {
   constructor(
     private readonly database: Database,
     private readonly dispatcher: OutOfBandDispatcher,
+    private readonly withdrawal: DeliveryWithdrawal,
+    private readonly notifier: ChallengeNotifier,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -32,7 +45,8 @@ export class DeliveryRelay extends PeriodicTask {
   }
 
   protected tick(): Promise<number> {
-    return this.run();
+    const now = this.clock.now();
+    return this.exclusively(async () => (await this.queueMissing(now)) + (await this.settleLeftQueued(now)));
   }
 
   /** Queues the jobs found missing in one batch; returns how many it queued. */
@@ -40,23 +54,45 @@ export class DeliveryRelay extends PeriodicTask {
     return this.exclusively(() => this.queueMissing(now));
   }
 
-  private async queueMissing(now: number): Promise<number> {
+  /** Settles the deliveries ended challenges left QUEUED with nothing in flight; returns how many. */
+  settleEnded(now = this.clock.now()): Promise<number> {
+    return this.exclusively(() => this.settleLeftQueued(now));
+  }
+
+  private queueMissing(now: number): Promise<number> {
     const challenges = new ChallengeRepository(this.database.manager);
+    return this.eachPage((after) => challenges.findAwaitingDelivery(now - DISPATCH_GRACE_MS, now, PAGE, after), (c) => this.queueIfMissing(c), 'delivery relay failed; the next run retries');
+  }
+
+  private settleLeftQueued(now: number): Promise<number> {
+    const challenges = new ChallengeRepository(this.database.manager);
+    return this.eachPage(
+      (after) => challenges.findEndedAwaitingDelivery(now - SETTLE_GRACE_MS, now - SETTLE_LOOKBACK_MS, PAGE, after),
+      (c) => this.settleIfUnreported(c),
+      'settling the deliveries of ended challenges failed; the next run retries',
+    );
+  }
+
+  /**
+   * Hands each challenge of the pages `find` gives to `handle`, for at most a round's budget;
+   * returns how many it handled. Paged by (expiry, id): challenges that healthily stay QUEUED for a
+   * while (Duo, a provider being retried) cannot hide the others.
+   */
+  private async eachPage(find: (after?: ChallengeEntity) => Promise<ChallengeEntity[]>, handle: (challenge: ChallengeEntity) => Promise<boolean>, failure: string): Promise<number> {
     const deadline = Date.now() + ROUND_BUDGET_MS;
-    let queued = 0;
+    let handled = 0;
     let after: ChallengeEntity | undefined;
     try {
-      // Page by (expiry, id): healthy challenges that stay QUEUED for a while (Duo, a provider being retried) cannot hide the lost ones.
       while (Date.now() < deadline) {
-        const page = await challenges.findAwaitingDelivery(now - DISPATCH_GRACE_MS, now, PAGE, after);
-        for (const challenge of page) if (await this.queueIfMissing(challenge)) queued++;
+        const page = await find(after);
+        for (const challenge of page) if (await handle(challenge)) handled++;
         if (page.length < PAGE) break;
         after = page[page.length - 1];
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'delivery relay failed; the next run retries');
+      this.logger.warn({ err: error }, failure);
     }
-    return queued;
+    return handled;
   }
 
   /** One challenge; a failure here (a key retired, the queue down) is logged and leaves the others to go on. */
@@ -71,6 +107,19 @@ export class DeliveryRelay extends PeriodicTask {
       return true;
     } catch (error) {
       this.logger.warn({ err: error, challengeId: challenge.id }, 'could not queue a challenge whose delivery job was missing');
+      return false;
+    }
+  }
+
+  /** One challenge; a failure is logged and leaves the others to go on. */
+  private async settleIfUnreported(challenge: ChallengeEntity): Promise<boolean> {
+    try {
+      if (!(await this.withdrawal.settleIfUnreported(challenge))) return false;
+      this.logger.info({ challengeId: challenge.id, type: challenge.type, status: challenge.status }, 'ended challenge had nothing of its delivery left in flight; delivery not required');
+      await this.notifier.publish(challenge.id);
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error, challengeId: challenge.id }, 'could not settle the delivery of an ended challenge');
       return false;
     }
   }

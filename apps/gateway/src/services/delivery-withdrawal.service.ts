@@ -10,7 +10,9 @@ import { OutOfBandDispatcher } from './out-of-band-dispatcher';
  * that replaces another, a Duo passcode answered in place of the push): their delivery jobs are taken
  * back, and a delivery nothing is left to send becomes NOT_REQUIRED rather than QUEUED for good.
  * A job a worker holds already finishes and reports SENT or FAILED as usual; a Duo one that has
- * not pushed yet sends nothing and reports withdrawn (NOT_REQUIRED).
+ * not pushed yet sends nothing and reports withdrawn (NOT_REQUIRED); an otp one sends nothing once
+ * the code it issued was taken back, or issues none. What a withdrawal could not settle at once
+ * (Redis failed it, or a worker held the otp job just then) the delivery relay settles later.
  */
 @Injectable()
 export class DeliveryWithdrawal {
@@ -27,13 +29,29 @@ export class DeliveryWithdrawal {
    */
   async withdraw(challenges: ChallengeEntity[]): Promise<void> {
     const withdrawn = await this.dispatcher.withdraw(challenges);
-    const repository = new ChallengeRepository(this.database.manager);
     for (const challenge of withdrawn) {
       try {
-        if (await repository.advanceDelivery(challenge.id, 'QUEUED', transitionDelivery('QUEUED', 'NOT_REQUIRED'))) challenge.delivery = 'NOT_REQUIRED';
+        await this.markNotRequired(challenge);
       } catch (error) {
         this.logger.warn({ challengeId: challenge.id, err: error }, 'could not mark a withdrawn delivery as not required');
       }
     }
+  }
+
+  /**
+   * For a challenge that ended a while ago with its delivery still QUEUED: NOT_REQUIRED when
+   * nothing is left that could deliver it or report on it. True when it changed. Throws on a
+   * Redis or database error (the delivery relay logs it and asks again next round).
+   */
+  async settleIfUnreported(challenge: ChallengeEntity): Promise<boolean> {
+    if (challenge.status === 'PENDING' || challenge.delivery !== 'QUEUED') return false;
+    if (await this.dispatcher.deliveryOutstanding(challenge)) return false;
+    return this.markNotRequired(challenge);
+  }
+
+  private async markNotRequired(challenge: ChallengeEntity): Promise<boolean> {
+    const changed = await new ChallengeRepository(this.database.manager).advanceDelivery(challenge.id, 'QUEUED', transitionDelivery('QUEUED', 'NOT_REQUIRED'));
+    if (changed) challenge.delivery = 'NOT_REQUIRED';
+    return changed;
   }
 }

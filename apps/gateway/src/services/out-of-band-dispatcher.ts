@@ -2,7 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Keyring } from '@mfa/crypto';
 import { DomainError, DomainErrorCode, type OutOfBandFactorType } from '@mfa/domain';
 import { factorDestinationAad, factorPushTokenAad, type ChallengeEntity, type FactorEntity } from '@mfa/persistence';
-import { deliveredMarkerKey, duoEndedKey, duoTxidKey, JobIds, JobProducer, QueueName, sealedDestinationAad, sealedDuoUsernameAad, sealedPushTokenAad, type JobOf, type OutOfBandChannel, type ProducedQueue, type RedisConnection } from '@mfa/queue';
+import {
+  challengeEndedKey,
+  deliveredMarkerKey,
+  duoTxidKey,
+  JobIds,
+  JobProducer,
+  otpCodeKey,
+  QueueName,
+  sealedDestinationAad,
+  sealedDuoUsernameAad,
+  sealedPushTokenAad,
+  type JobOf,
+  type OutOfBandChannel,
+  type ProducedQueue,
+  type RedisConnection,
+} from '@mfa/queue';
 import { isIP } from 'node:net';
 import type { ChallengeContextRecord } from '@mfa/persistence';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -32,13 +47,24 @@ function deliveryJob(challenge: ChallengeEntity): { queue: ProducedQueue; jobId:
   return { queue: QueueName.Otp, jobId: JobIds.otp(challenge.id) };
 }
 
+/** For a code (SMS, voice, e-mail): the job that sends it, which the otp job adds once it drew the code. */
+function codeJob(challenge: ChallengeEntity): { queue: ProducedQueue; jobId: string } | undefined {
+  if (challenge.type === 'SMS' || challenge.type === 'VOICE') return { queue: QueueName.Telephony, jobId: JobIds.delivery(challenge.id) };
+  if (challenge.type === 'EMAIL') return { queue: QueueName.Email, jobId: JobIds.delivery(challenge.id) };
+  return undefined;
+}
+
 /** Every job a challenge's delivery goes through: its own, and for a code the one that sends it. */
 function deliveryJobs(challenge: ChallengeEntity): { queue: ProducedQueue; jobId: string }[] {
-  const jobs = [deliveryJob(challenge)];
-  if (challenge.type === 'SMS' || challenge.type === 'VOICE') jobs.push({ queue: QueueName.Telephony, jobId: JobIds.delivery(challenge.id) });
-  if (challenge.type === 'EMAIL') jobs.push({ queue: QueueName.Email, jobId: JobIds.delivery(challenge.id) });
-  return jobs;
+  const sender = codeJob(challenge);
+  return sender ? [deliveryJob(challenge), sender] : [deliveryJob(challenge)];
 }
+
+/** The reports a worker may have left on `events` about a challenge's delivery, applied or on their way. */
+const REPORT_IDS = [JobIds.sent, JobIds.failed, JobIds.duoResult, JobIds.tokenInvalid];
+
+/** BullMQ states of a job that has yet to run or is running: an otp job in one may still draw a code. */
+const UNFINISHED_STATES: ReadonlySet<string> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
  * Hands a challenge to the worker that delivers it: out-of-band ones to the otp worker, push ones
@@ -77,26 +103,60 @@ export class OutOfBandDispatcher {
    * After challenges ended before their delivery mattered: takes back their jobs no worker has
    * picked up yet, so no code or push goes out for a challenge nobody can answer any more. A job
    * running now, or one whose delivery has gone out already (a Duo push waiting to resume its
-   * polling), is left to finish and report; a Duo challenge is also marked ended, so a worker that
-   * holds its job sends no push and reports it withdrawn. Returns the challenges with nothing of
-   * their delivery left in flight. Best effort: the challenge's end stands whether or not Redis
-   * answers now.
+   * polling), is left to finish and report. A Duo or code challenge is first marked ended
+   * (`challengeEndedKey`), so a worker that holds its job, or runs it again later, sends nothing:
+   * the duo worker reports the push withdrawn, the otp worker draws no code. Returns the challenges
+   * with nothing of their delivery left in flight. Best effort: the challenge's end stands whether
+   * or not Redis answers now (the delivery relay settles what is left over).
    */
   async withdraw(challenges: ChallengeEntity[]): Promise<ChallengeEntity[]> {
     const queued = challenges.filter((c) => c.delivery === 'QUEUED');
     try {
-      const duo = queued.filter((c) => c.type === 'DUO');
       // Outlives the worker's copy of the deadline (the job's ttlSeconds was rounded up at dispatch).
-      await Promise.all(duo.map((c) => this.redis.set(duoEndedKey(this.config.queuePrefix, c.id), '1', 'EX', this.ttlSeconds(c) + ENDED_MARK_MARGIN_S)));
+      const marked = queued.filter((c) => c.type !== 'PUSH');
+      await Promise.all(marked.map((c) => this.redis.set(challengeEndedKey(this.config.queuePrefix, c.id), '1', 'EX', this.ttlSeconds(c) + ENDED_MARK_MARGIN_S)));
       const goneOut = await Promise.all(queued.map((c) => this.producer.anyExists([this.goneOutKey(c)])));
       const unsent = queued.filter((_, i) => !goneOut[i]);
-      await Promise.all(unsent.flatMap(deliveryJobs).map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
-      const inFlight = await Promise.all(unsent.map((c) => this.isQueued(c)));
-      return unsent.filter((_, i) => !inFlight[i]);
+      const settled = await Promise.all(unsent.map((c) => this.takeBack(c)));
+      return unsent.filter((_, i) => settled[i]);
     } catch (error) {
       this.logger.warn({ challengeIds: queued.map((c) => c.id), err: error }, 'could not withdraw the delivery jobs of ended challenges');
       return [];
     }
+  }
+
+  /** Removes what no worker holds of a marked challenge's delivery; true when nothing of it is left in flight. */
+  private async takeBack(challenge: ChallengeEntity): Promise<boolean> {
+    const jobs = deliveryJobs(challenge);
+    const removed = await Promise.all(jobs.map(({ queue, jobId }) => this.producer.remove(queue, jobId)));
+    const sender = codeJob(challenge);
+    if (!sender) return !(await this.isQueued(challenge));
+    // A code. Its otp job first: once that is gone, the job it added (if it added one) is there to see.
+    const issuing = await this.producer.exists(QueueName.Otp, JobIds.otp(challenge.id));
+    if (await this.producer.anyExists([this.producer.jobKey(sender.queue, sender.jobId), deliveredMarkerKey(this.config.queuePrefix, challenge.id)])) return false;
+    if (!issuing) return true;
+    // A worker holds the otp job (a held job cannot be removed). If it had added the job sending its
+    // code, just taken back, nothing more comes of it: a rerun finds the ended mark. If it has drawn
+    // no code yet, it will find the mark and draw none. If it drew one before the mark and has not
+    // added the job sending it yet, that job is on its way and will report.
+    if (removed[1]) return true;
+    return !(await this.producer.anyExists([otpCodeKey(this.config.queuePrefix, challenge.id)]));
+  }
+
+  /**
+   * For a challenge that ended a while ago with its delivery still QUEUED: whether anything may
+   * still deliver it or report on it. A job that sends the delivery, in any state (one that
+   * finished has reported, and its report may still be on its way), the delivered mark, a report
+   * waiting on `events`, or an otp job that has not finished. False means nothing will ever
+   * report: the delivery relay then settles it as not required.
+   */
+  async deliveryOutstanding(challenge: ChallengeEntity): Promise<boolean> {
+    const sender = codeJob(challenge);
+    // The otp job first: once it has finished, the job it added is there for the check below to see.
+    if (sender && UNFINISHED_STATES.has(await this.producer.queue(QueueName.Otp).getJobState(JobIds.otp(challenge.id)))) return true;
+    const { queue, jobId } = sender ?? deliveryJob(challenge);
+    const reports = REPORT_IDS.map((id) => this.producer.jobKey(QueueName.Events, id(challenge.id)));
+    return this.producer.anyExists([this.producer.jobKey(queue, jobId), deliveredMarkerKey(this.config.queuePrefix, challenge.id), ...reports]);
   }
 
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */

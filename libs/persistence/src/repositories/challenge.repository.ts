@@ -68,6 +68,20 @@ export class ChallengeRepository {
   }
 
   /**
+   * Challenges that ended (any status but PENDING) at or before `endedBy` and expire after `since`,
+   * whose delivery is still QUEUED: one page of `limit`, the ones closest to expiry first, after
+   * `after` when given (the delivery relay settles those nothing will report on).
+   */
+  findEndedAwaitingDelivery(endedBy: number, since: number, limit: number, after?: Pick<ChallengeEntity, 'expiresAt' | 'id'>): Promise<ChallengeEntity[]> {
+    const query = this.manager
+      .createQueryBuilder(ChallengeEntity, 'c')
+      .where('c.delivery = :delivery AND c.status <> :pending', { delivery: 'QUEUED', pending: 'PENDING' })
+      .andWhere('c.resolved_at <= :endedBy AND c.expires_at > :since', { endedBy, since });
+    if (after) query.andWhere('(c.expires_at > :afterExpiry OR (c.expires_at = :afterExpiry AND c.id > :afterId))', { afterExpiry: after.expiresAt, afterId: after.id });
+    return query.orderBy('c.expires_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
+  }
+
+  /**
    * Marks an approval as reported, once and within the challenge's lifetime: false when it is not
    * APPROVED, was reported (or voided) before, or has expired.
    */
