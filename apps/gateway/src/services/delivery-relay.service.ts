@@ -13,6 +13,8 @@ export const RELAY_INTERVAL_MS = 15_000;
 export const DISPATCH_GRACE_MS = 30_000;
 /** How long after a challenge ended its withdrawal, and a worker that held its job then, may still be at work before the sweep looks. */
 export const SETTLE_GRACE_MS = 30_000;
+/** The settling sweep runs every this many rounds (once a minute): it is a safety net, and reads every recently ended challenge. */
+const SETTLE_EVERY_ROUNDS = 4;
 /** Ended challenges are looked at until this long after their expiry (an otp job run again after a stall takes a few minutes at most). */
 const SETTLE_LOOKBACK_MS = 10 * 60_000;
 const PAGE = 100;
@@ -44,9 +46,12 @@ export class DeliveryRelay extends PeriodicTask {
     super(RELAY_INTERVAL_MS);
   }
 
+  private rounds = 0;
+
   protected tick(): Promise<number> {
     const now = this.clock.now();
-    return this.exclusively(async () => (await this.queueMissing(now)) + (await this.settleLeftQueued(now)));
+    const settle = this.rounds++ % SETTLE_EVERY_ROUNDS === 0;
+    return this.exclusively(async () => (await this.queueMissing(now)) + (settle ? await this.settleLeftQueued(now) : 0));
   }
 
   /** Queues the jobs found missing in one batch; returns how many it queued. */

@@ -145,18 +145,22 @@ export class OutOfBandDispatcher {
 
   /**
    * For a challenge that ended a while ago with its delivery still QUEUED: whether anything may
-   * still deliver it or report on it. A job that sends the delivery, in any state (one that
-   * finished has reported, and its report may still be on its way), the delivered mark, a report
-   * waiting on `events`, or an otp job that has not finished. False means nothing will ever
+   * still deliver it or report on it: an otp job, a job that sends the delivery or a report on
+   * `events` that has yet to run or is running, or the delivered mark (something went out). A job
+   * that finished, or failed for good, will not report again. False means nothing will ever
    * report: the delivery relay then settles it as not required.
    */
   async deliveryOutstanding(challenge: ChallengeEntity): Promise<boolean> {
     const sender = codeJob(challenge);
     // The otp job first: once it has finished, the job it added is there for the check below to see.
-    if (sender && UNFINISHED_STATES.has(await this.producer.queue(QueueName.Otp).getJobState(JobIds.otp(challenge.id)))) return true;
+    if (sender && (await this.unfinished(QueueName.Otp, JobIds.otp(challenge.id)))) return true;
     const { queue, jobId } = sender ?? deliveryJob(challenge);
-    const reports = REPORT_IDS.map((id) => this.producer.jobKey(QueueName.Events, id(challenge.id)));
-    return this.producer.anyExists([this.producer.jobKey(queue, jobId), deliveredMarkerKey(this.config.queuePrefix, challenge.id), ...reports]);
+    const running = await Promise.all([this.unfinished(queue, jobId), ...REPORT_IDS.map((id) => this.unfinished(QueueName.Events, id(challenge.id)))]);
+    return running.some(Boolean) || this.producer.anyExists([deliveredMarkerKey(this.config.queuePrefix, challenge.id)]);
+  }
+
+  private async unfinished(queue: ProducedQueue, jobId: string): Promise<boolean> {
+    return UNFINISHED_STATES.has(await this.producer.queue(queue).getJobState(jobId));
   }
 
   /** What is left of the challenge's lifetime, for the job: a job queued late must not outlive it. */

@@ -52,7 +52,7 @@ export class FactorEntity {
    * @mfa/domain), so only those are refused as replays. Null on factors from before it: every
    * step up to `totpLastStep` counts as used there.
    */
-  @Column({ name: 'totp_recent_steps', type: 'varchar', length: 64, nullable: true, transformer: stepList })
+  @Column({ name: 'totp_recent_steps', type: 'text', nullable: true, transformer: stepList })
   totpRecentSteps!: number[] | null;
 
   /** Observed clock drift of the authenticator, in time steps (RFC 6238 §6). */

@@ -10,7 +10,7 @@ export class TotpRecentSteps1733184000000 implements MigrationInterface {
   name = 'TotpRecentSteps1733184000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('factors', new TableColumn({ name: 'totp_recent_steps', type: 'varchar', length: '64', isNullable: true }));
+    await queryRunner.addColumn('factors', new TableColumn({ name: 'totp_recent_steps', type: 'text', isNullable: true }));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

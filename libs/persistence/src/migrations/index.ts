@@ -4,6 +4,5 @@ import { PushDevices1732924800000 } from './1732924800000-push-devices';
 import { ChallengeRedeemedAt1733011200000 } from './1733011200000-challenge-redeemed-at';
 import { DuoEnrollUrlSealed1733097600000 } from './1733097600000-duo-enroll-url-sealed';
 import { TotpRecentSteps1733184000000 } from './1733184000000-totp-recent-steps';
-import { QueuedDeliveryIndex1733270400000 } from './1733270400000-queued-delivery-index';
 
-export const MIGRATIONS = [InitialSchema1732752000000, ChallengeCodeLength1732838400000, PushDevices1732924800000, ChallengeRedeemedAt1733011200000, DuoEnrollUrlSealed1733097600000, TotpRecentSteps1733184000000, QueuedDeliveryIndex1733270400000];
+export const MIGRATIONS = [InitialSchema1732752000000, ChallengeCodeLength1732838400000, PushDevices1732924800000, ChallengeRedeemedAt1733011200000, DuoEnrollUrlSealed1733097600000, TotpRecentSteps1733184000000];

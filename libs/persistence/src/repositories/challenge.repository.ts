@@ -1,7 +1,10 @@
 import { LessThanOrEqual, MoreThan, type EntityManager } from 'typeorm';
+import { CHALLENGE_STATUSES, isFinalStatus } from '@mfa/domain';
 import { ChallengeEntity } from '../entities/challenge.entity';
 import { FactorEntity } from '../entities/factor.entity';
 import { Table } from '../sql/table';
+
+const ENDED_STATUSES = CHALLENGE_STATUSES.filter(isFinalStatus);
 
 export class ChallengeRepository {
   private readonly table: Table<ChallengeEntity>;
@@ -75,7 +78,8 @@ export class ChallengeRepository {
   findEndedAwaitingDelivery(endedBy: number, since: number, limit: number, after?: Pick<ChallengeEntity, 'expiresAt' | 'id'>): Promise<ChallengeEntity[]> {
     const query = this.manager
       .createQueryBuilder(ChallengeEntity, 'c')
-      .where('c.delivery = :delivery AND c.status <> :pending', { delivery: 'QUEUED', pending: 'PENDING' })
+      // Each final status by name: the (status, expiry) index then reads only the challenges of the window.
+      .where('c.status IN (:...ended) AND c.delivery = :delivery', { ended: ENDED_STATUSES, delivery: 'QUEUED' })
       .andWhere('c.resolved_at <= :endedBy AND c.expires_at > :since', { endedBy, since });
     if (after) query.andWhere('(c.expires_at > :afterExpiry OR (c.expires_at = :afterExpiry AND c.id > :afterId))', { afterExpiry: after.expiresAt, afterId: after.id });
     return query.orderBy('c.expires_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
