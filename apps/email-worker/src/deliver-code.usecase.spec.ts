@@ -14,9 +14,10 @@ const keyring = Keyring.parse(Keyring.generateSpec('k1'));
 
 class MemoryMarkers implements DeliveredMarkers {
   readonly entries = new Map<string, { marker: DeliveredMarker; ttlSeconds: number }>();
+  readonly ended = new Set<string>();
   failWrites = false;
-  async find(challengeId: string) {
-    return this.entries.get(challengeId)?.marker;
+  async lookup(challengeId: string) {
+    return { delivered: this.entries.get(challengeId)?.marker, ended: this.ended.has(challengeId) };
   }
   async mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number) {
     if (this.failWrites) throw new Error('Redis is down');
@@ -116,6 +117,16 @@ describe('DeliverCodeUseCase', () => {
 
     expect(provider.sent).toHaveLength(0);
     expect(events).toEqual([{ jobId: 'ch_1.sent', payload: expect.objectContaining({ type: 'delivery.sent', providerRef: '<earlier@mfa.example>' }) }]);
+  });
+
+  it('sends nothing and reports nothing for a challenge the gateway marked ended after the code was drawn', async () => {
+    const { usecase, provider, markers, events } = setup();
+    markers.ended.add('ch_1');
+
+    await expect(usecase.execute(command())).resolves.toBe('withdrawn');
+
+    expect(provider.sent).toHaveLength(0);
+    expect(events).toEqual([]);
   });
 
   it('still reports delivery.sent when the marker cannot be written (the mail is out)', async () => {

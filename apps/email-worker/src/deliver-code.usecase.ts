@@ -17,7 +17,7 @@ export interface DeliverCodeDependencies {
   now?: () => number;
 }
 
-export type DeliverCodeOutcome = 'sent' | 'already-sent';
+export type DeliverCodeOutcome = 'sent' | 'already-sent' | 'withdrawn';
 
 const classifyOutcome = (error: unknown): 'retryable' | 'permanent' => (error instanceof PermanentProviderError ? 'permanent' : 'retryable');
 
@@ -44,13 +44,19 @@ export class DeliverCodeUseCase {
       throw new UndeliverableJobError(CODE_EXPIRED_REASON);
     }
 
-    const marker = await this.deps.markers.find(command.challengeId);
+    const { delivered: marker, ended } = await this.deps.markers.lookup(command.challengeId);
     if (marker) {
       // A retry after the provider accepted (the worker died, or reporting failed): report again,
       // idempotently by job id, but never send a second code e-mail.
       log.info('code e-mail already accepted by the provider; not sending again');
       await this.reportSent(command.challengeId, marker.providerRef);
       return 'already-sent';
+    }
+    if (ended) {
+      // Cancelled (or its factor deleted) after the otp worker drew the code: nobody can use it.
+      // Nothing to report: the gateway's delivery relay settles the delivery as not required.
+      log.info('challenge ended before its code e-mail went out; nothing sent');
+      return 'withdrawn';
     }
 
     const email = renderCodeEmail({ code: content.code, issuer: command.issuer, locale: command.locale, purpose: command.purpose, ttlSeconds: command.ttlSeconds });

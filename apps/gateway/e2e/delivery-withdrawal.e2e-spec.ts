@@ -182,6 +182,31 @@ describe.each(['sqlite', 'postgres'] as const)('withdrawing the delivery of a ch
     expect(await deliveryOf(challenge.id)).toBe('DELIVERY_STATUS_NOT_REQUIRED');
   });
 
+  it('sends nothing from a delivery job that reaches the telephony worker after the cancel (its code drawn a moment before)', async () => {
+    const phone = '+14155550204';
+    await smsUser('dee', phone);
+    const hold = holdNextOtpRun('after');
+    let challenge: Challenge;
+    let late: { name: string; data: unknown };
+    try {
+      challenge = await client.startChallenge({ user_id: 'dee' });
+      expect(await hold.held).toBe(challenge.id);
+      await deliveryJobCode(challenge.id);
+      const job = await telephony.getJob(JobIds.delivery(challenge.id));
+      late = { name: job!.name, data: job!.data };
+      expect(await client.cancelChallenge({ challenge_id: challenge.id })).toMatchObject({ status: 'CHALLENGE_STATUS_CANCELED' });
+    } finally {
+      hold.restore();
+    }
+    // The otp worker's add that comes after the withdrawal took its job back.
+    await telephony.add(late.name, late.data, { jobId: JobIds.delivery(challenge.id) });
+
+    await sendsAfterwards('dee', phone);
+    await eventually('the late delivery job done', async () => ((await telephony.getJobState(JobIds.delivery(challenge.id))) === 'completed' ? true : undefined));
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+    expect(await deliveryOf(challenge.id)).toBe('DELIVERY_STATUS_NOT_REQUIRED');
+  });
+
   it('settles an ended challenge left QUEUED with nothing in flight once the grace period is over, and only then', async () => {
     await smsUser('cid', '+14155550203');
     const relay = gateway.app.get(DeliveryRelay);

@@ -13,8 +13,8 @@ const keyring = Keyring.parse(Keyring.generateSpec('k1'));
 
 class MemoryMarkers implements DeliveredMarkers {
   readonly entries = new Map<string, { marker: DeliveredMarker; ttlSeconds: number }>();
-  async find(challengeId: string) {
-    return this.entries.get(challengeId)?.marker;
+  async lookup(challengeId: string) {
+    return { delivered: this.entries.get(challengeId)?.marker, ended: false };
   }
   async mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number) {
     this.entries.set(challengeId, { marker, ttlSeconds });

@@ -44,7 +44,8 @@ export class SendPushUseCase {
       throw new UndeliverableJobError(PUSH_EXPIRED_REASON);
     }
 
-    const marker = await this.deps.markers.find(command.challengeId);
+    // The gateway takes back a push itself (it sets no ended mark for one): only the delivered mark counts here.
+    const { delivered: marker } = await this.deps.markers.lookup(command.challengeId);
     if (marker) {
       log.info('push already accepted by the provider; not sending again');
       await this.reportSent(command.challengeId, marker.providerRef);

@@ -29,8 +29,9 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
     'debug',
   );
   const marks = new Map<string, string>();
+  const ended = new Set<string>();
   const marker: DeliveredMarker = {
-    find: async (id) => marks.get(id),
+    lookup: async (id) => ({ delivered: marks.get(id), ended: ended.has(id) }),
     mark: async (id, ref) => void marks.set(id, ref),
   };
   const attemptRecords = new Map<string, SendAttempt>();
@@ -92,7 +93,7 @@ function setup(smsOutcome: () => Promise<{ providerRef: string }> = async () => 
     ...overrides,
   });
   const command = (payload: DeliveryJob, queuedAt = NOW) => DeliverCodeCommand.create({ job: payload, jobId: JobIds.delivery(payload.challengeId), queuedAt, attemptsMade: 0 });
-  return { useCase, job, command, lines, marks, events, sent, calls, attemptRecords, lookups, provider };
+  return { useCase, job, command, lines, marks, ended, events, sent, calls, attemptRecords, lookups, provider };
 }
 
 describe('DeliverCodeUseCase', () => {
@@ -128,6 +129,15 @@ describe('DeliverCodeUseCase', () => {
     await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('already-delivered');
     expect(t.sent).toHaveLength(0);
     expect(t.events[0]?.event).toMatchObject({ type: 'delivery.sent', providerRef: 'SMearlier' });
+  });
+
+  it('sends nothing and reports nothing for a challenge the gateway marked ended after the code was drawn', async () => {
+    const t = setup();
+    t.ended.add('ch1');
+    await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('withdrawn');
+    expect(t.sent).toHaveLength(0);
+    expect(t.calls).toHaveLength(0);
+    expect(t.events).toHaveLength(0);
   });
 
   it('lets a classified provider error through, marks nothing and reports nothing yet', async () => {

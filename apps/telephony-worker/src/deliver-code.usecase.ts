@@ -30,7 +30,7 @@ const LOOKUP_CLOCK_SLACK_MS = 5_000;
 /** Provider label of failures that happen before any provider is involved. */
 const WORKER_PROVIDER = 'telephony';
 
-export type DeliveryOutcome = 'sent' | 'already-delivered' | 'expired';
+export type DeliveryOutcome = 'sent' | 'already-delivered' | 'expired' | 'withdrawn';
 
 export interface DeliverCodeDependencies {
   keyring: Pick<Keyring, 'decryptText'>;
@@ -75,12 +75,18 @@ export class DeliverCodeUseCase {
       return 'expired';
     }
 
-    const earlier = await this.deps.marker.find(job.challengeId);
+    const { delivered: earlier, ended } = await this.deps.marker.lookup(job.challengeId);
     if (earlier !== undefined) {
       // A rerun after the provider accepted (crash, stall, failed report): report, send nothing.
       this.logger.info(log, 'already delivered; nothing sent again');
       await this.reportSent(job.challengeId, provider, earlier);
       return 'already-delivered';
+    }
+    if (ended) {
+      // Cancelled (or its factor deleted) after the otp worker drew the code: nobody can use it.
+      // Nothing to report: the gateway's delivery relay settles the delivery as not required.
+      this.logger.info(log, 'challenge ended before its code went out; nothing sent');
+      return 'withdrawn';
     }
 
     const maskedTo = maskPhoneNumber(content.to);

@@ -1,10 +1,13 @@
 import type { RedisConnection } from '@mfa/queue';
-import { deliveredMarkerKey } from '@mfa/queue';
+import { challengeEndedKey, deliveredMarkerKey } from '@mfa/queue';
 
 /** Remembers which challenges the provider already accepted, so a rerun job sends nothing. */
 export interface DeliveredMarker {
-  /** The provider's reference of an earlier accepted delivery, or undefined. */
-  find(challengeId: string): Promise<string | undefined>;
+  /**
+   * The provider's reference of an earlier accepted delivery (or undefined), and whether the
+   * gateway marked the challenge ended (`challengeEndedKey`), in one round trip.
+   */
+  lookup(challengeId: string): Promise<{ delivered: string | undefined; ended: boolean }>;
   mark(challengeId: string, providerRef: string, ttlSeconds: number): Promise<void>;
 }
 
@@ -24,8 +27,10 @@ export class RedisDeliveredMarker implements DeliveredMarker {
     return deliveredMarkerKey(this.prefix, challengeId);
   }
 
-  async find(challengeId: string): Promise<string | undefined> {
-    return (await this.redis.get(this.key(challengeId))) ?? undefined;
+  async lookup(challengeId: string): Promise<{ delivered: string | undefined; ended: boolean }> {
+    // Both keys start with the hash-tagged prefix: one slot, so one MGET on Redis Cluster too.
+    const [delivered, ended] = await this.redis.mget(this.key(challengeId), challengeEndedKey(this.prefix, challengeId));
+    return { delivered: delivered ?? undefined, ended: ended !== null };
   }
 
   async mark(challengeId: string, providerRef: string, ttlSeconds: number): Promise<void> {

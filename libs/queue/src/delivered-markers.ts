@@ -1,12 +1,21 @@
+import { challengeEndedKey } from './ended-marker';
 import type { RedisConnection } from './redis-connection';
 
 export interface DeliveredMarker {
   providerRef?: string;
 }
 
+/** What a delivering worker must know before it sends: whether the provider took it already, and whether the challenge ended meanwhile. */
+export interface DeliveryGuard {
+  delivered: DeliveredMarker | undefined;
+  /** The gateway marked the challenge ended (`challengeEndedKey`): nothing is to be sent for it. */
+  ended: boolean;
+}
+
 /** Remembers which challenges the provider already accepted (code or push), for the challenge lifetime, so a rerun job sends nothing. */
 export interface DeliveredMarkers {
-  find(challengeId: string): Promise<DeliveredMarker | undefined>;
+  /** The delivered mark and the gateway's ended mark, in one round trip. */
+  lookup(challengeId: string): Promise<DeliveryGuard>;
   mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number): Promise<void>;
 }
 
@@ -29,19 +38,23 @@ export class RedisDeliveredMarkers implements DeliveredMarkers {
     return deliveredMarkerKey(this.prefix, challengeId);
   }
 
-  async find(challengeId: string): Promise<DeliveredMarker | undefined> {
-    const value = await this.redis.get(this.key(challengeId));
-    if (value === null) return undefined;
-    try {
-      const parsed = JSON.parse(value) as { providerRef?: unknown };
-      return typeof parsed.providerRef === 'string' ? { providerRef: parsed.providerRef } : {};
-    } catch {
-      // Any value marks the challenge as delivered, whoever wrote it.
-      return {};
-    }
+  async lookup(challengeId: string): Promise<DeliveryGuard> {
+    // Both keys start with the hash-tagged prefix: one slot, so one MGET on Redis Cluster too.
+    const [value, ended] = await this.redis.mget(this.key(challengeId), challengeEndedKey(this.prefix, challengeId));
+    return { delivered: value === null ? undefined : parseMarker(value), ended: ended !== null };
   }
 
   async mark(challengeId: string, marker: DeliveredMarker, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.key(challengeId), JSON.stringify(marker), 'EX', ttlSeconds);
+  }
+}
+
+function parseMarker(value: string): DeliveredMarker {
+  try {
+    const parsed = JSON.parse(value) as { providerRef?: unknown };
+    return typeof parsed.providerRef === 'string' ? { providerRef: parsed.providerRef } : {};
+  } catch {
+    // Any value marks the challenge as delivered, whoever wrote it.
+    return {};
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The gateway's mark that a challenge ended another way (a cancel, a deleted factor, a replaced
- * ownership check, a Duo passcode) while its delivery was still queued: the otp worker that finds
- * it draws no code, the duo worker sends no push (a code drawn before the mark is on its way to
- * the telephony or email worker already, and is sent). It covers what the gateway cannot take
- * back from the queue itself: a job a worker holds at that moment, and any later run of that job
- * (a retry, a stalled job run again). Set for the rest of the challenge's lifetime plus a margin.
+ * ownership check, a Duo passcode) while its delivery was still queued: a worker that finds it
+ * sends nothing for that challenge (the otp worker draws no code, the telephony and email workers
+ * send none drawn a moment before, the duo worker sends no push). It covers what the gateway
+ * cannot take back from the queue itself: a job a worker holds at that moment, a job added just
+ * after the withdrawal, and any later run of such a job (a retry, a stalled job run again). Set
+ * for the rest of the challenge's lifetime plus a margin.
  *
  * The key says `duo-ended` because the duo worker was the first to read it; duo workers of the
  * previous release still look there during a rolling deploy, so the name stays.

@@ -42,6 +42,6 @@ export { clusterPrefixProblem, createBullConnection, createRequestConnection, du
 export { DEFAULT_JOB_OPTIONS, jitteredBackoff } from './retry-policy';
 export { isFinalAttempt, JobDeferred, JobInterrupted, runWorker, type RunningWorker, type WorkerRunnerOptions } from './worker-runner';
 export { challengeEndedKey } from './ended-marker';
-export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers } from './delivered-markers';
+export { deliveredMarkerKey, RedisDeliveredMarkers, type DeliveredMarker, type DeliveredMarkers, type DeliveryGuard } from './delivered-markers';
 export { failureReason, isPermanentFailure, RETRIES_EXHAUSTED_REASON, STALLED_OUT_REASON, UndeliverableJobError } from './delivery-failure';
 export { recordDelivered, reportDeliveryFailed, reportDeliverySent } from './delivery-reports';

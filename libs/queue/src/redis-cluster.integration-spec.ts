@@ -2,6 +2,7 @@ import { Cluster } from 'ioredis';
 import { Keyring } from '@mfa/crypto';
 import { startRedisCluster, type TestRedisCluster } from '@mfa/testing';
 import { RedisDeliveredMarkers } from './delivered-markers';
+import { challengeEndedKey } from './ended-marker';
 import { JobIds } from './job-ids';
 import { JobProducer } from './job-producer';
 import { OtpCodeStore } from './otp-code-store';
@@ -80,7 +81,9 @@ describe('Redis Cluster', () => {
       expect(await codes.consume('ch1', '123456')).toBe('ok');
       await markers.mark('ch2', { providerRef: 'SM2' }, 60);
       await expect(codes.putUnlessExists('ch2', '111111', 60, [`${prefix}:telephony:ch2.delivery`, markers.key('ch2')])).resolves.toBe(false);
-      expect(await markers.find('ch2')).toEqual({ providerRef: 'SM2' });
+      expect(await markers.lookup('ch2')).toEqual({ delivered: { providerRef: 'SM2' }, ended: false });
+      await redis.set(challengeEndedKey(prefix, 'ch3'), '1', 'EX', 60);
+      expect(await markers.lookup('ch3')).toEqual({ delivered: undefined, ended: true });
     });
 
     it('delivers pub/sub messages to a duplicated subscriber', async () => {
