@@ -129,6 +129,16 @@ describe('DeliverCodeUseCase', () => {
     expect(events).toEqual([]);
   });
 
+  it('reports no failure for an ended challenge whose code has expired: it was withdrawn, not failed', async () => {
+    const { usecase, provider, markers, events } = setup();
+    markers.ended.add('ch_1');
+
+    await expect(usecase.execute(command({}, NOW - 301_000))).resolves.toBe('withdrawn');
+
+    expect(provider.sent).toHaveLength(0);
+    expect(events).toEqual([]);
+  });
+
   it('still reports delivery.sent when the marker cannot be written (the mail is out)', async () => {
     const { usecase, markers, events } = setup();
     markers.failWrites = true;

@@ -22,8 +22,9 @@ export type DeliverCodeOutcome = 'sent' | 'already-sent' | 'withdrawn';
 const classifyOutcome = (error: unknown): 'retryable' | 'permanent' => (error instanceof PermanentProviderError ? 'permanent' : 'retryable');
 
 /**
- * Delivers one code e-mail: open the sealed content → drop it if the code has expired → skip it
- * if the provider already accepted it → render and send → remember it was sent → report
+ * Delivers one code e-mail: open the sealed content → skip it if the provider already accepted
+ * it → send nothing if the gateway marked the challenge ended → drop it if the code has expired →
+ * render and send → remember it was sent → report
  * `delivery.sent`. Errors propagate to BullMQ, which retries or fails the job by their class.
  */
 export class DeliverCodeUseCase {
@@ -39,11 +40,6 @@ export class DeliverCodeUseCase {
     const log = this.logger.child({ challengeId: command.challengeId, jobId: command.jobId });
     const content = this.open(command, log);
 
-    if (this.now() >= command.expiresAt) {
-      log.info('code expired before it could be delivered; nothing sent');
-      throw new UndeliverableJobError(CODE_EXPIRED_REASON);
-    }
-
     const { delivered: marker, ended } = await this.deps.markers.lookup(command.challengeId);
     if (marker) {
       // A retry after the provider accepted (the worker died, or reporting failed): report again,
@@ -57,6 +53,10 @@ export class DeliverCodeUseCase {
       // Nothing to report: the gateway's delivery relay settles the delivery as not required.
       log.info('challenge ended before its code e-mail went out; nothing sent');
       return 'withdrawn';
+    }
+    if (this.now() >= command.expiresAt) {
+      log.info('code expired before it could be delivered; nothing sent');
+      throw new UndeliverableJobError(CODE_EXPIRED_REASON);
     }
 
     const email = renderCodeEmail({ code: content.code, issuer: command.issuer, locale: command.locale, purpose: command.purpose, ttlSeconds: command.ttlSeconds });

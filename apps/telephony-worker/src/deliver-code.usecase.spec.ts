@@ -140,6 +140,24 @@ describe('DeliverCodeUseCase', () => {
     expect(t.events).toHaveLength(0);
   });
 
+  it('reports no failure for an ended challenge whose lifetime has passed: it was withdrawn, not failed', async () => {
+    const t = setup();
+    t.ended.add('ch1');
+    await expect(t.useCase.execute(t.command(t.job(), NOW - 301_000))).resolves.toBe('withdrawn');
+    expect(t.sent).toHaveLength(0);
+    expect(t.events).toHaveLength(0);
+  });
+
+  it('still reports as sent an ended challenge\'s code that an earlier request with a lost answer did deliver', async () => {
+    const t = setup();
+    t.ended.add('ch1');
+    t.attemptRecords.set('ch1', { firstAt: NOW - 12_000, lastAt: NOW - 12_000, unconfirmed: 1 });
+    t.provider.lookup = async () => ({ providerRef: 'SMlate' });
+    await expect(t.useCase.execute(t.command(t.job()))).resolves.toBe('already-delivered');
+    expect(t.sent).toHaveLength(0);
+    expect(t.events[0]?.event).toMatchObject({ type: 'delivery.sent', providerRef: 'SMlate' });
+  });
+
   it('lets a classified provider error through, marks nothing and reports nothing yet', async () => {
     const t = setup(async () => {
       throw new RetryableProviderError('Twilio answered HTTP 503', 'twilio-sms');

@@ -45,10 +45,10 @@ export interface DeliverCodeDependencies {
 }
 
 /**
- * Delivers one code by SMS or voice call: open the sealed content → give up if the challenge has
- * expired → skip if already delivered → after an earlier request with a lost answer, ask the
- * provider whether it took it → record the attempt → call the provider → mark delivered → report
- * `delivery.sent`. Provider errors propagate (classified) so BullMQ retries or fails the job;
+ * Delivers one code by SMS or voice call: open the sealed content → skip if already delivered →
+ * give up if the challenge has expired → after an earlier request with a lost answer, ask the
+ * provider whether it took it → send nothing if the gateway marked the challenge ended → record
+ * the attempt → call the provider → mark delivered → report `delivery.sent`. Provider errors propagate (classified) so BullMQ retries or fails the job;
  * `reportFinalFailure` reports the end of the road.
  *
  * Neither the code nor the full number ever reaches a log line, an error or an event.
@@ -69,12 +69,6 @@ export class DeliverCodeUseCase {
     const content = this.open(job, log);
     const secondsLeft = Math.floor((command.expiresAt - this.now()) / 1000);
 
-    if (secondsLeft <= 0) {
-      this.logger.warn(log, 'code expired before delivery; nothing sent');
-      await this.reportFailed(job.challengeId, provider, EXPIRED_REASON, true);
-      return 'expired';
-    }
-
     const { delivered: earlier, ended } = await this.deps.marker.lookup(job.challengeId);
     if (earlier !== undefined) {
       // A rerun after the provider accepted (crash, stall, failed report): report, send nothing.
@@ -82,18 +76,19 @@ export class DeliverCodeUseCase {
       await this.reportSent(job.challengeId, provider, earlier);
       return 'already-delivered';
     }
-    if (ended) {
-      // Cancelled (or its factor deleted) after the otp worker drew the code: nobody can use it.
-      // Nothing to report: the gateway's delivery relay settles the delivery as not required.
-      this.logger.info(log, 'challenge ended before its code went out; nothing sent');
-      return 'withdrawn';
+    // A challenge that ended another way did not fail its delivery: it is withdrawn, below.
+    if (secondsLeft <= 0 && !ended) {
+      this.logger.warn(log, 'code expired before delivery; nothing sent');
+      await this.reportFailed(job.challengeId, provider, EXPIRED_REASON, true);
+      return 'expired';
     }
 
     const maskedTo = maskPhoneNumber(content.to);
     const attempt = await this.deps.attempts.find(job.challengeId);
     if (attempt !== undefined && attempt.unconfirmed > 0) {
       // An earlier request timed out, or its worker died: Twilio may have sent it. Sending
-      // blindly is what gave users ten copies of one code.
+      // blindly is what gave users ten copies of one code. Asked for an ended challenge too, so
+      // a code that did go out is reported as sent.
       const found = await this.findEarlier(job, content, attempt, { ...log, maskedTo });
       if (found !== undefined) {
         await this.deps.marker.mark(job.challengeId, found.providerRef, job.ttlSeconds);
@@ -101,10 +96,16 @@ export class DeliverCodeUseCase {
         this.logger.info({ ...log, maskedTo, providerRef: found.providerRef }, 'an earlier request reached the provider; nothing sent again');
         return 'already-delivered';
       }
-      if (attempt.unconfirmed >= MAX_UNCONFIRMED_SENDS && this.now() - attempt.lastAt < UNCONFIRMED_SETTLE_MS) {
+      if (!ended && attempt.unconfirmed >= MAX_UNCONFIRMED_SENDS && this.now() - attempt.lastAt < UNCONFIRMED_SETTLE_MS) {
         this.logger.warn({ ...log, maskedTo, unconfirmed: attempt.unconfirmed }, 'earlier requests not found at the provider yet; looking again later');
         throw new RetryableProviderError('earlier requests are not confirmed by the provider', provider);
       }
+    }
+    if (ended) {
+      // Cancelled (or its factor deleted) after the otp worker drew the code: nobody can use it.
+      // Nothing to report: the gateway's delivery relay settles the delivery as not required.
+      this.logger.info(log, 'challenge ended before its code went out; nothing sent');
+      return 'withdrawn';
     }
 
     await this.deps.attempts.begin(job.challengeId, this.now(), job.ttlSeconds);

@@ -9,10 +9,11 @@ import { OutOfBandDispatcher } from './out-of-band-dispatcher';
  * After challenges end before their delivery mattered (CancelChallenge, DeleteFactor, an enrollment
  * that replaces another, a Duo passcode answered in place of the push): their delivery jobs are taken
  * back, and a delivery nothing is left to send becomes NOT_REQUIRED rather than QUEUED for good.
- * A job a worker holds already finishes and reports SENT or FAILED as usual; a Duo one that has
- * not pushed yet sends nothing and reports withdrawn (NOT_REQUIRED); an otp one sends nothing once
- * the code it issued was taken back, or issues none. What a withdrawal could not settle at once
- * (Redis failed it, or a worker held the otp job just then) the delivery relay settles later.
+ * A job a worker holds already is told by the challenge's ended mark: a Duo one that has not
+ * pushed yet sends nothing and reports withdrawn (NOT_REQUIRED); an otp one issues no code, and a
+ * telephony or email one sends none (a push, which is never marked, finishes and reports). What a
+ * withdrawal could not settle at once (Redis failed it, or a worker held the otp job just then)
+ * the delivery relay settles later.
  */
 @Injectable()
 export class DeliveryWithdrawal {

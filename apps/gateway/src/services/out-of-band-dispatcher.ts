@@ -138,7 +138,8 @@ export class OutOfBandDispatcher {
     // A worker holds the otp job (a held job cannot be removed). If it had added the job sending its
     // code, just taken back, nothing more comes of it: a rerun finds the ended mark. If it has drawn
     // no code yet, it will find the mark and draw none. If it drew one before the mark and has not
-    // added the job sending it yet, that job is on its way and will report.
+    // added the job sending it yet, that job is on its way: its worker finds the mark and sends
+    // nothing, and the delivery relay settles the delivery then.
     if (removed[1]) return true;
     return !(await this.producer.anyExists([otpCodeKey(this.config.queuePrefix, challenge.id)]));
   }
