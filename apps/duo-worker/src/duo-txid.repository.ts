@@ -1,4 +1,4 @@
-import { duoEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
+import { challengeEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
 
 /**
  * Remembers the Duo transaction of each challenge, so a job that stalls over to another worker
@@ -6,7 +6,7 @@ import { duoEndedKey, duoTxidKey, type RedisConnection } from '@mfa/queue';
  * gateway's mark that the challenge ended, so none is sent at all.
  */
 export interface DuoTxidRepository {
-  /** The stored txid, and whether the gateway marked the challenge ended another way (`duoEndedKey`): then no push may go out. */
+  /** The stored txid, and whether the gateway marked the challenge ended another way (`challengeEndedKey`): then no push may go out. */
   find(challengeId: string): Promise<{ txid: string | undefined; ended: boolean }>;
   save(challengeId: string, txid: string, ttlSeconds: number): Promise<void>;
 }
@@ -29,7 +29,7 @@ export class RedisDuoTxidRepository implements DuoTxidRepository {
 
   /** One MGET (both keys share the prefix's hash slot): every run of a job asks, deferred ones every second or two. */
   async find(challengeId: string): Promise<{ txid: string | undefined; ended: boolean }> {
-    const [txid, ended] = await this.redis.mget(this.key(challengeId), duoEndedKey(this.prefix, challengeId));
+    const [txid, ended] = await this.redis.mget(this.key(challengeId), challengeEndedKey(this.prefix, challengeId));
     return { txid: txid ?? undefined, ended: ended !== null };
   }
 

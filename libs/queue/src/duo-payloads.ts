@@ -1,4 +1,3 @@
-import { challengeEndedKey } from './ended-marker';
 import { isOneOf, isOptionalString, isInteger, isString, validatePayload } from './payload-validation';
 
 /**
@@ -55,7 +54,7 @@ export interface DuoResultEvent {
   challengeId: string;
   /**
    * `withdrawn`: the challenge ended another way (a cancel, a deleted factor, a passcode) before the push went out,
-   * and the worker sent none (`duoEndedKey`). Gateways from before it reject the event: roll them
+   * and the worker sent none (`challengeEndedKey`). Gateways from before it reject the event: roll them
    * out first, as README's upgrade order says.
    */
   result: 'allow' | 'deny' | 'timeout' | 'error' | 'withdrawn';
@@ -63,13 +62,6 @@ export interface DuoResultEvent {
   reason: string;
 }
 
-/**
- * The duo worker's name for `challengeEndedKey`: set by the gateway when it takes back the push of
- * a Duo challenge that ended another way (a cancel, a deleted factor, a passcode); a worker that
- * finds it sends no push. It covers the job the gateway could not take back because a worker held
- * it just then (a push being deferred).
- */
-export const duoEndedKey = challengeEndedKey;
 /** Where the duo worker keeps the txid of a challenge's Duo auth: once it exists, the push has gone out. */
 export const duoTxidKey = (prefix: string, challengeId: string): string => `${prefix}:duo-txid:${challengeId}`;
 export const sealedDuoUsernameAad = (factorId: string): string => `factor:${factorId}:duo-username`;

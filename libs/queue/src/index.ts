@@ -15,7 +15,6 @@ export {
   type PushJob,
 } from './job-payloads';
 export {
-  duoEndedKey,
   duoTxidKey,
   parseDuoJob,
   parseDuoPreauthResult,
