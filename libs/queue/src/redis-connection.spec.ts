@@ -37,6 +37,14 @@ describe('REDIS_URL as every app reads it (redisSettingsFromEnv)', () => {
     expect(() => redisSettingsFromEnv({ REDIS_URL: url })).toThrow(message);
   });
 
+  it.each(['{mfa}', 'acme:{mfa}', '{a}{b}'])('takes the cluster prefix %s (its first {…} is a hash tag)', (prefix) => {
+    expect(redisSettingsFromEnv({ REDIS_URL: 'redis-cluster://a:7000', QUEUE_PREFIX: prefix }).queuePrefix).toBe(prefix);
+  });
+
+  it.each(['mfa', '{}{mfa}', 'a{}b{c}', 'mfa}{'])('refuses the cluster prefix %s: Redis would hash whole keys', (prefix) => {
+    expect(() => redisSettingsFromEnv({ REDIS_URL: 'redis-cluster://a:7000', QUEUE_PREFIX: prefix })).toThrow(/has no \{hash tag\}/);
+  });
+
   it('never quotes the password of a refused URL', () => {
     expect(() => redisSettingsFromEnv({ REDIS_URL: 'redis://:hunter2@host:port' })).toThrow(/^(?!.*hunter2)/);
   });

@@ -87,7 +87,9 @@ export function redisClusterNodes(url: string): { nodes: ClusterNode[]; username
  * `{hash tag}`. Returns the problem, for the apps' configuration to refuse at start-up.
  */
 export function clusterPrefixProblem(url: string, prefix: string): string | undefined {
-  if (!isClusterUrl(url) || /\{[^}]+\}/.test(prefix)) return undefined;
+  // Redis hashes what stands between the first "{" and the "}" after it; an empty one ("{}{mfa}")
+  // hashes the whole key, and every key of a queue lands in a slot of its own.
+  if (!isClusterUrl(url) || /^[^{]*\{[^}]+\}/.test(prefix)) return undefined;
   return `QUEUE_PREFIX "${prefix}" has no {hash tag}: on a Redis Cluster (REDIS_URL redis-cluster://) use one, e.g. {mfa}`;
 }
 
